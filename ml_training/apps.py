@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class MlTrainingConfig(AppConfig):
+    name = "ml_training"

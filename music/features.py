@@ -1,0 +1,19 @@
+"""The Spotify audio features: the one list every part of moodsite uses."""
+
+# The mood model needs these; a song without them cannot be classified.
+REQUIRED_FEATURES = (
+    "danceability",
+    "acousticness",
+    "energy",
+    "instrumentalness",
+    "liveness",
+    "valence",
+    "loudness",
+    "speechiness",
+    "tempo",
+)
+
+# Known for most catalogues but not all (data_moods.csv has no `mode`).
+OPTIONAL_FEATURES = ("duration_ms", "key", "mode", "time_signature")
+
+AUDIO_FEATURES = REQUIRED_FEATURES + OPTIONAL_FEATURES

@@ -1,0 +1,145 @@
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from music.features import AUDIO_FEATURES, REQUIRED_FEATURES
+from music.mood import MOODS
+
+MOOD_CHOICES = [(mood, mood.capitalize()) for mood in MOODS]
+
+
+class SongQuerySet(models.QuerySet):
+    def recommendable(self):
+        """Songs a visitor may be shown: curated in, with features, with a mood."""
+        return self.filter(excluded=False, has_features=True).exclude(
+            mood_override="", predicted_mood=""
+        )
+
+    def in_mood(self, mood):
+        """Songs whose effective mood is `mood`: the override wins over the model."""
+        return self.filter(
+            Q(mood_override=mood) | Q(mood_override="", predicted_mood=mood)
+        )
+
+    def needing_features(self):
+        return self.filter(has_features=False)
+
+
+class Song(models.Model):
+    spotify_id = models.CharField(max_length=22, unique=True)
+    name = models.CharField(max_length=500)
+    artists = models.CharField(max_length=1000, blank=True)
+    album = models.CharField(max_length=500, blank=True)
+    album_id = models.CharField(max_length=22, blank=True)
+    cover_url = models.URLField(max_length=500, blank=True)
+    preview_url = models.URLField(max_length=500, blank=True)
+    genre = models.CharField(max_length=100, blank=True, db_index=True)
+    release_date = models.CharField(max_length=10, blank=True)
+    popularity = models.PositiveSmallIntegerField(null=True, blank=True)
+
+    # Spotify audio features (music.features.AUDIO_FEATURES).
+    danceability = models.FloatField(null=True, blank=True)
+    acousticness = models.FloatField(null=True, blank=True)
+    energy = models.FloatField(null=True, blank=True)
+    instrumentalness = models.FloatField(null=True, blank=True)
+    liveness = models.FloatField(null=True, blank=True)
+    valence = models.FloatField(null=True, blank=True)
+    loudness = models.FloatField(null=True, blank=True)
+    speechiness = models.FloatField(null=True, blank=True)
+    tempo = models.FloatField(null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    key = models.SmallIntegerField(null=True, blank=True)
+    mode = models.SmallIntegerField(null=True, blank=True)
+    time_signature = models.SmallIntegerField(null=True, blank=True)
+    # Kept in step with the required features by save(); stored so the pool
+    # query stays a plain indexed filter.
+    has_features = models.BooleanField(default=False, db_index=True)
+
+    # What the mood model said, and what a curator said (which wins).
+    predicted_mood = models.CharField(
+        max_length=10, choices=MOOD_CHOICES, blank=True, db_index=True
+    )
+    mood_confidence = models.FloatField(null=True, blank=True)
+    mood_score = models.FloatField(
+        null=True, blank=True, help_text="Ranks songs within their mood; higher first."
+    )
+    mood_model_version = models.CharField(max_length=64, blank=True)
+    classified_at = models.DateTimeField(null=True, blank=True)
+    mood_override = models.CharField(
+        max_length=10, choices=MOOD_CHOICES, blank=True, db_index=True
+    )
+    excluded = models.BooleanField(default=False, db_index=True)
+
+    source = models.CharField(max_length=100, blank=True)
+    created = models.DateTimeField(default=timezone.now, editable=False)
+    updated = models.DateTimeField(auto_now=True)
+
+    objects = SongQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} — {self.artists}" if self.artists else self.name
+
+    def save(self, *args, **kwargs):
+        self.has_features = self.features_complete()
+        super().save(*args, **kwargs)
+
+    def features_complete(self):
+        return all(getattr(self, name) is not None for name in REQUIRED_FEATURES)
+
+    def feature_values(self):
+        return {name: getattr(self, name) for name in AUDIO_FEATURES}
+
+    @property
+    def mood(self):
+        return self.mood_override or self.predicted_mood
+
+    @property
+    def spotify_url(self):
+        return f"https://open.spotify.com/track/{self.spotify_id}"
+
+    @property
+    def embed_url(self):
+        return f"https://open.spotify.com/embed/track/{self.spotify_id}"
+
+
+class HarvestRun(models.Model):
+    """One `harvest_songs` run: what it asked Spotify, how far it got, what it found.
+
+    `cursor` holds the resumable position (which source, which offset), saved
+    as the run goes so `--resume` continues where a killed run stopped.
+    """
+
+    RUNNING = "running"
+    FINISHED = "finished"
+    RATE_LIMITED = "rate_limited"
+    INTERRUPTED = "interrupted"
+    FAILED = "failed"
+    STATE_CHOICES = [
+        (RUNNING, "Running"),
+        (FINISHED, "Finished"),
+        (RATE_LIMITED, "Stopped: rate limited"),
+        (INTERRUPTED, "Interrupted"),
+        (FAILED, "Failed"),
+    ]
+
+    sources = models.JSONField(default=list, help_text='e.g. [["search", "chill"]]')
+    limit = models.PositiveIntegerField(null=True, blank=True)
+    state = models.CharField(max_length=20, choices=STATE_CHOICES, default=RUNNING)
+    cursor = models.JSONField(default=dict, blank=True)
+    new_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    without_features_count = models.PositiveIntegerField(default=0)
+    skipped_count = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    started = models.DateTimeField(default=timezone.now)
+    finished = models.DateTimeField(null=True, blank=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-started"]
+
+    def __str__(self):
+        return f"Harvest #{self.pk} ({self.get_state_display()})"
