@@ -135,6 +135,11 @@ SONGS_PER_PAGE = envint("SONGS_PER_PAGE", 6)
 
 SPOTIPY_CLIENT_ID = os.getenv("SPOTIPY_CLIENT_ID", "")
 SPOTIPY_CLIENT_SECRET = os.getenv("SPOTIPY_CLIENT_SECRET", "")
+# Overridable so tests can point the real spotipy client at a stand-in on 127.0.0.1.
+SPOTIFY_API_URL = os.getenv("SPOTIFY_API_URL", "https://api.spotify.com/v1/")
+SPOTIFY_TOKEN_URL = os.getenv("SPOTIFY_TOKEN_URL", "https://accounts.spotify.com/api/token")
+# The longest Retry-After a harvest waits out before stopping with a resumable state.
+SPOTIFY_MAX_RETRY_AFTER = envint("SPOTIFY_MAX_RETRY_AFTER", 60)
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,91 @@
+"""From a photo to the emotion of each face in it.
+
+decode (faces.images) -> gray -> detect (faces.detection) -> crop each box ->
+48x48 -> classify all faces in one batch (faces.classifier).
+"""
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from faces.classifier import EMOTIONS, FACE_SIZE, EmotionClassifier
+from faces.detection import detect_faces
+from faces.images import decode_image
+
+# Extra border around the detected box, as a fraction of its side. 0: the
+# cascade's box already frames a face like FER2013's crops do (measured on the
+# PublicTest faces: FER crop side / detected box side has median 1.02, box
+# centres agree to 0.5% of the side), and the model was trained on those crops.
+CROP_MARGIN = 0.0
+
+
+@dataclass(frozen=True)
+class FaceResult:
+    """One face found in a photo: where it is and what it seems to feel."""
+
+    box: tuple[int, int, int, int]  # (x, y, w, h) in the upright photo's pixels
+    probabilities: dict[str, float]  # every emotion in EMOTIONS order -> p
+    emotion: str  # the most likely emotion
+
+    @property
+    def confidence(self):
+        return self.probabilities[self.emotion]
+
+    def crop(self, image):
+        """This face's part of the image (an array indexed [y, x, ...])."""
+        x, y, w, h = self.box
+        return image[y : y + h, x : x + w]
+
+
+def analyze_image(image_bytes, *, classifier=None):
+    """Photo bytes -> a FaceResult per face, largest first; [] when no face.
+
+    Raises faces.images.InvalidImage for bytes that are not a usable photo and
+    faces.classifier.ModelNotAvailable when the emotion model is missing.
+    """
+    return analyze_rgb(decode_image(image_bytes), classifier=classifier)
+
+
+def analyze_rgb(rgb, *, classifier=None):
+    """uint8 (H, W, 3) upright RGB pixels -> FaceResults, largest face first."""
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    boxes = detect_faces(gray)
+    if not boxes:
+        return []
+    classifier = classifier or EmotionClassifier()
+    faces = np.stack([face_crop(gray, box) for box in boxes])
+    probabilities = classifier.predict_proba(faces)
+    return [
+        FaceResult(
+            box=tuple(int(value) for value in box),
+            probabilities={
+                emotion: float(p) for emotion, p in zip(EMOTIONS, row, strict=True)
+            },
+            emotion=EMOTIONS[int(np.argmax(row))],
+        )
+        for box, row in zip(boxes, probabilities, strict=True)
+    ]
+
+
+def face_crop(gray, box, margin=CROP_MARGIN):
+    """The box (widened by margin, edges replicated) as a uint8 48x48 face."""
+    x, y, w, h = box
+    pad_x, pad_y = round(w * margin), round(h * margin)
+    x0, y0, x1, y1 = x - pad_x, y - pad_y, x + w + pad_x, y + h + pad_y
+    height, width = gray.shape
+    region = gray[max(0, y0) : min(height, y1), max(0, x0) : min(width, x1)]
+    if (x0, y0, x1, y1) != (max(0, x0), max(0, y0), min(width, x1), min(height, y1)):
+        # Part of the widened box lies outside the photo: repeat the edge pixels
+        # rather than squash the face into a non-square crop.
+        region = cv2.copyMakeBorder(
+            region,
+            max(0, -y0),
+            max(0, y1 - height),
+            max(0, -x0),
+            max(0, x1 - width),
+            cv2.BORDER_REPLICATE,
+        )
+    # INTER_AREA: the right filter for shrinking (photos' faces are > 48 px).
+    interpolation = cv2.INTER_AREA if region.shape[0] >= FACE_SIZE else cv2.INTER_LINEAR
+    return cv2.resize(region, (FACE_SIZE, FACE_SIZE), interpolation=interpolation)

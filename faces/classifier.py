@@ -1,0 +1,207 @@
+"""The emotion model's runtime: EMOTIONS and EmotionClassifier.
+
+The model is trained by ml_training/face and shipped in settings.MODELS_DIR as
+``emotion_model.tflite`` (preferred: LiteRT runs one face in well under a
+millisecond), with ``emotion_model.keras`` as a fallback and
+``emotion_model.json`` holding its metrics and version. The model takes float32
+(N, 48, 48, 1) raw 0..255 pixels (it rescales inside) and returns a softmax over
+EMOTIONS, in that order.
+"""
+
+import json
+import logging
+import threading
+from pathlib import Path
+
+import numpy as np
+from django.conf import settings
+
+logger = logging.getLogger(__name__)
+
+EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
+FACE_SIZE = 48
+TFLITE_FILE = "emotion_model.tflite"
+KERAS_FILE = "emotion_model.keras"
+METRICS_FILE = "emotion_model.json"
+
+# One LiteRT thread: the model is small, so a second thread buys little for the
+# 1-4 faces of a photo and competes with the other requests' workers.
+DEFAULT_NUM_THREADS = 1
+# Averaging with the mirrored face costs a second pass; it stays on because the
+# median per-face latency with it is still well under 1 ms on the target CPU.
+DEFAULT_FLIP_TTA = True
+# Faces per interpreter run: bounds the activations' memory for big batches
+# (benchmarks); a photo's few faces go in one run.
+MAX_BATCH = 256
+
+class ModelNotAvailable(RuntimeError):
+    """The emotion model files are missing or unreadable."""
+
+
+class _LiteRTRunner:
+    """One LiteRT interpreter; invocations are serialised (it is not thread-safe)."""
+
+    def __init__(self, path, num_threads):
+        from ai_edge_litert.interpreter import Interpreter
+
+        try:
+            self.interpreter = Interpreter(model_path=str(path), num_threads=num_threads)
+            self.interpreter.allocate_tensors()
+        except (ValueError, RuntimeError) as error:
+            raise ModelNotAvailable(
+                f"The emotion model {path} could not be loaded: {error}"
+            ) from error
+        (input_detail,) = self.interpreter.get_input_details()
+        (output_detail,) = self.interpreter.get_output_details()
+        self.input_index = input_detail["index"]
+        self.output_index = output_detail["index"]
+        check_model_shapes(path, input_detail["shape"], output_detail["shape"])
+        self.batch_size = int(input_detail["shape"][0])
+        self.lock = threading.Lock()
+
+    def _run(self, batch):
+        if len(batch) != self.batch_size:
+            # Measured: resize + allocate costs microseconds, and one run of N
+            # faces is as fast as N runs of one face (N = 1..256).
+            shape = (len(batch), FACE_SIZE, FACE_SIZE, 1)
+            self.interpreter.resize_tensor_input(self.input_index, shape)
+            self.interpreter.allocate_tensors()
+            self.batch_size = len(batch)
+        self.interpreter.set_tensor(self.input_index, batch)
+        self.interpreter.invoke()
+        return self.interpreter.get_tensor(self.output_index).copy()
+
+    def __call__(self, batch):
+        """float32 (N, 48, 48, 1) -> float32 (N, 7)."""
+        with self.lock:
+            return np.concatenate(
+                [
+                    self._run(batch[start : start + MAX_BATCH])
+                    for start in range(0, len(batch), MAX_BATCH)
+                ]
+            )
+
+
+class _KerasRunner:
+    """The fallback when only the .keras file is shipped (slower, needs TensorFlow)."""
+
+    def __init__(self, path):
+        import keras  # imported here: loading TensorFlow costs seconds and memory
+
+        try:
+            self.model = keras.saving.load_model(path, compile=False)
+        except (ValueError, OSError) as error:
+            raise ModelNotAvailable(
+                f"The emotion model {path} could not be loaded: {error}"
+            ) from error
+        check_model_shapes(path, self.model.input_shape, self.model.output_shape)
+        self.lock = threading.Lock()
+
+    def __call__(self, batch):
+        with self.lock:
+            # Calling the model directly: predict() sets up a tf.data pipeline
+            # per call, which costs far more than the model itself here.
+            return np.asarray(self.model(batch, training=False), dtype=np.float32)
+
+
+def check_model_shapes(path, input_shape, output_shape):
+    if tuple(input_shape[1:]) != (FACE_SIZE, FACE_SIZE, 1) or tuple(
+        output_shape[1:]
+    ) != (len(EMOTIONS),):
+        raise ModelNotAvailable(
+            f"The emotion model {path} takes {tuple(input_shape)} and returns "
+            f"{tuple(output_shape)}; expected (N, 48, 48, 1) -> (N, 7)."
+        )
+
+
+# Loaded models, one per model file (and version of it) per process.
+_runners = {}
+_runners_lock = threading.Lock()
+
+
+def _load_runner(path, num_threads):
+    key = (str(path), path.stat().st_mtime_ns, num_threads)
+    with _runners_lock:
+        if key not in _runners:
+            logger.info("Loading the emotion model from %s", path)
+            if path.suffix == ".tflite":
+                runner = _LiteRTRunner(path, num_threads)
+            else:
+                runner = _KerasRunner(path)
+            # A re-shipped file replaces the old model instead of adding to it.
+            for old_key in [k for k in _runners if k[0] == key[0]]:
+                del _runners[old_key]
+            _runners[key] = runner
+        return _runners[key]
+
+
+def clear_cache():
+    """Forget the loaded models (tests; a process normally keeps them)."""
+    with _runners_lock:
+        _runners.clear()
+
+
+def read_version(models_dir):
+    try:
+        metrics = json.loads((models_dir / METRICS_FILE).read_text())
+    except (OSError, ValueError):
+        return "unknown"
+    if not isinstance(metrics, dict):
+        return "unknown"
+    return str(metrics.get("version", "unknown"))
+
+
+class EmotionClassifier:
+    """Classifies 48x48 grayscale face crops into EMOTIONS.
+
+    Cheap to construct: the model itself is loaded once per process and shared.
+    ``flip_tta`` averages each face's probabilities with its mirror image's.
+    """
+
+    def __init__(
+        self,
+        models_dir=None,
+        *,
+        flip_tta=DEFAULT_FLIP_TTA,
+        num_threads=DEFAULT_NUM_THREADS,
+    ):
+        self.models_dir = Path(models_dir or settings.MODELS_DIR)
+        self.flip_tta = flip_tta
+        self.model_path = self._find_model_file()
+        self.runner = _load_runner(self.model_path, num_threads)
+        self.version = read_version(self.models_dir)
+
+    def _find_model_file(self):
+        for name in (TFLITE_FILE, KERAS_FILE):
+            if (self.models_dir / name).is_file():
+                return self.models_dir / name
+        raise ModelNotAvailable(
+            f"The emotion model is not installed: neither {TFLITE_FILE} nor "
+            f"{KERAS_FILE} is in {self.models_dir}. Train it with the face model "
+            "training (ml_training/face) or copy the shipped files there."
+        )
+
+    def predict_proba(self, faces):
+        """uint8 (N, 48, 48) grayscale faces -> float32 (N, 7) probabilities."""
+        faces = validate_faces(faces)
+        if len(faces) == 0:
+            return np.zeros((0, len(EMOTIONS)), np.float32)
+        batch = faces.astype(np.float32)[..., np.newaxis]
+        if not self.flip_tta:
+            return self.runner(batch)
+        both = self.runner(np.concatenate([batch, batch[:, :, ::-1]]))
+        return (both[: len(faces)] + both[len(faces) :]) / 2
+
+    def predict(self, faces):
+        """uint8 (N, 48, 48) faces -> the most likely emotion name of each."""
+        return [EMOTIONS[i] for i in self.predict_proba(faces).argmax(axis=1)]
+
+
+def validate_faces(faces):
+    if not isinstance(faces, np.ndarray):
+        raise ValueError(f"faces must be a numpy array, got {type(faces).__name__}")
+    if faces.dtype != np.uint8:
+        raise ValueError(f"faces must be uint8 (0..255 gray), got {faces.dtype}")
+    if faces.ndim != 3 or faces.shape[1:] != (FACE_SIZE, FACE_SIZE):
+        raise ValueError(f"faces must have shape (N, 48, 48), got {faces.shape}")
+    return faces

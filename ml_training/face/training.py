@@ -1,0 +1,282 @@
+"""Training the emotion model: data → model → fit with checkpoints → evaluate → publish.
+
+A run checkpoints every epoch into `checkpoint_dir` (model with optimizer
+state plus a JSON of where it stands), so `resume=True` continues an
+interrupted run, on this machine or another backend. The shipped files in
+`output_dir` are replaced only at the very end, all together, after every
+one of them was written: a crashed or interrupted run leaves them as they were.
+"""
+
+import json
+import math
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import keras
+import numpy as np
+from sklearn.metrics import classification_report, confusion_matrix
+
+from faces.classifier import EMOTIONS
+from ml_training import artifacts
+from ml_training.face.data import FerBatches, load_fer2013
+from ml_training.face.model import build_emotion_model
+
+# Sized for what 2 CPU cores train in about two hours (~190 s an epoch);
+# see README "Emotion model" for the measurements behind it.
+DEFAULT_ARCHITECTURE = {
+    "stem_filters": [16, 16],
+    "entry_filters": [32, 64, 128, 256],
+    "middle_blocks": 1,
+    "exit_filters": 0,
+    "dropout": 0.3,
+}
+MODEL_FILE = "emotion_model.keras"
+TFLITE_FILE = "emotion_model.tflite"
+REPORT_FILE = "emotion_model.json"
+CONFUSION_FILE = "emotion_confusion.png"
+CURVES_FILE = "emotion_curves.png"
+
+
+@dataclass
+class FaceTrainingConfig:
+    data: Path
+    output_dir: Path
+    checkpoint_dir: Path
+    epochs: int = 40
+    batch_size: int = 128
+    learning_rate: float = 2e-3
+    warmup_epochs: int = 2
+    patience: int = 12
+    seed: int = 1337
+    label_smoothing: float = 0.1
+    # Disgust has 436 of 28,709 faces: weight classes by (max/count)**power;
+    # 0 means no weighting, 1 fully balanced.
+    class_weight_power: float = 0.5
+    architecture: dict = field(default_factory=lambda: dict(DEFAULT_ARCHITECTURE))
+    resume: bool = False
+    export_tflite: bool = True
+    verbose: int = 1
+
+    def to_json(self):
+        data = asdict(self)
+        for key in ("data", "output_dir", "checkpoint_dir"):
+            data[key] = str(data[key])
+        return data
+
+
+def learning_rate_at(epoch, config):
+    """Linear warm-up, then cosine decay to 1% over the planned epochs."""
+    if epoch < config.warmup_epochs:
+        return config.learning_rate * (epoch + 1) / config.warmup_epochs
+    span = max(config.epochs - config.warmup_epochs, 1)
+    progress = min((epoch - config.warmup_epochs) / span, 1.0)
+    return config.learning_rate * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def class_weights(labels, power):
+    counts = np.bincount(labels, minlength=len(EMOTIONS)).astype("float64")
+    weights = (counts.max() / np.maximum(counts, 1)) ** power
+    return weights / weights[labels].mean()
+
+
+class WeightedBatches(FerBatches):
+    def __init__(self, *args, weights, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.weights = weights.astype("float32")
+
+    def __getitem__(self, i):
+        x, y = super().__getitem__(i)
+        return x, y, self.weights[y.argmax(axis=1)]
+
+
+class CheckpointEachEpoch(keras.callbacks.Callback):
+    """Saves the last and best states every epoch and stops after `patience` flat epochs."""
+
+    def __init__(self, checkpoint_dir, state, patience):
+        super().__init__()
+        self.dir = Path(checkpoint_dir)
+        self.state = state
+        self.patience = patience
+
+    def on_epoch_end(self, epoch, logs=None):
+        logs = logs or {}
+        for key, value in logs.items():
+            self.state["history"].setdefault(key, []).append(float(value))
+        val_accuracy = float(logs.get("val_accuracy", 0.0))
+        if val_accuracy > self.state["best_val_accuracy"]:
+            self.state["best_val_accuracy"] = val_accuracy
+            self.state["best_epoch"] = epoch + 1
+            self.model.save_weights(self.dir / "best.weights.h5")
+        self.state["epochs_done"] = epoch + 1
+        self.model.save(self.dir / "last.keras")
+        # The state file goes last: it never points past what was saved.
+        artifacts.write_json(self.dir / "state.json", self.state)
+        if epoch + 1 - self.state["best_epoch"] >= self.patience:
+            self.model.stop_training = True
+
+
+def _compile(model, config):
+    model.compile(
+        optimizer=keras.optimizers.Adam(config.learning_rate),
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
+        metrics=["accuracy"],
+    )
+
+
+def _start_or_resume(config):
+    checkpoint_dir = Path(config.checkpoint_dir)
+    checkpoint_dir.mkdir(parents=True, exist_ok=True)
+    state_path = checkpoint_dir / "state.json"
+    if config.resume:
+        if not state_path.exists():
+            raise FileNotFoundError(f"Nothing to resume: {state_path} does not exist.")
+        state = json.loads(state_path.read_text())
+        if state["architecture"] != config.architecture:
+            raise ValueError("The checkpoint was trained with another architecture.")
+        model = keras.saving.load_model(checkpoint_dir / "last.keras")
+        return model, state
+    keras.utils.set_random_seed(config.seed)
+    model = build_emotion_model(**config.architecture)
+    _compile(model, config)
+    state = {
+        "architecture": config.architecture,
+        "epochs_done": 0,
+        "best_epoch": 0,
+        "best_val_accuracy": 0.0,
+        "history": {},
+        "seconds": 0.0,
+    }
+    return model, state
+
+
+def evaluate(model, x_val, y_val, batch_size=512):
+    probabilities = model.predict(x_val[..., None].astype("float32"),
+                                  batch_size=batch_size, verbose=0)
+    predicted = probabilities.argmax(axis=1)
+    per_class = classification_report(
+        y_val, predicted, labels=list(range(len(EMOTIONS))), target_names=EMOTIONS,
+        output_dict=True, zero_division=0,
+    )
+    return {
+        "accuracy": float((predicted == y_val).mean()),
+        "per_class": {
+            name: {k: round(float(per_class[name][k]), 4)
+                   for k in ("precision", "recall", "f1-score", "support")}
+            for name in EMOTIONS
+        },
+        "confusion_matrix": confusion_matrix(
+            y_val, predicted, labels=list(range(len(EMOTIONS)))
+        ).tolist(),
+    }
+
+
+def export_tflite(model, path):
+    """LiteRT flatbuffer for serving; needs the TensorFlow backend's converter."""
+    import tensorflow as tf
+
+    converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    Path(path).write_bytes(converter.convert())
+
+
+def _clean_copy(model, architecture):
+    """The same layers and weights without optimizer state: a third of the size."""
+    clean = build_emotion_model(**architecture)
+    clean.set_weights(model.get_weights())
+    return clean
+
+
+def train_face_model(config, splits=None):
+    """Run (or resume) a training run and publish the model; returns the report."""
+    splits = splits or load_fer2013(config.data)
+    model, state = _start_or_resume(config)
+    weights = class_weights(splits.y_train, config.class_weight_power)
+    batches = WeightedBatches(
+        splits.x_train, splits.y_train, batch_size=config.batch_size,
+        seed=config.seed, weights=weights[np.arange(len(EMOTIONS))],
+    )
+    batches.epoch = state["epochs_done"]
+    batches._order()
+    y_val = keras.utils.to_categorical(splits.y_val, len(EMOTIONS))
+    started = time.monotonic()
+    if state["epochs_done"] < config.epochs and not _patience_exhausted(state, config):
+        model.fit(
+            batches,
+            validation_data=(splits.x_val[..., None].astype("float32"), y_val),
+            epochs=config.epochs,
+            initial_epoch=state["epochs_done"],
+            callbacks=[
+                keras.callbacks.LearningRateScheduler(
+                    lambda epoch: learning_rate_at(epoch, config)
+                ),
+                CheckpointEachEpoch(config.checkpoint_dir, state, config.patience),
+            ],
+            verbose=config.verbose,
+        )
+    state["seconds"] += time.monotonic() - started
+    artifacts.write_json(Path(config.checkpoint_dir) / "state.json", state)
+
+    best = Path(config.checkpoint_dir) / "best.weights.h5"
+    if best.exists():
+        model.load_weights(best)
+    metrics = evaluate(model, splits.x_val, splits.y_val)
+    report = _report(config, state, splits, model, metrics)
+    _publish(model, report, state, config)
+    return report
+
+
+def _patience_exhausted(state, config):
+    return state["epochs_done"] - state["best_epoch"] >= config.patience
+
+
+def _report(config, state, splits, model, metrics):
+    return {
+        "version": f"{time.strftime('%Y%m%d-%H%M%S')}-{splits.sha256[:8]}",
+        "model": "trimmed Xception",
+        "architecture": config.architecture,
+        "parameters": int(model.count_params()),
+        "emotions": list(EMOTIONS),
+        "public_test_accuracy": round(metrics["accuracy"], 4),
+        "per_class": metrics["per_class"],
+        "confusion_matrix": metrics["confusion_matrix"],
+        "epochs_trained": state["epochs_done"],
+        "best_epoch": state["best_epoch"],
+        "training_seconds": round(state["seconds"], 1),
+        "backend": keras.backend.backend(),
+        "data_sha256": splits.sha256,
+        "train_size": int(len(splits.y_train)),
+        "public_test_size": int(len(splits.y_val)),
+        "git_commit": artifacts.git_commit(),
+        "config": config.to_json(),
+    }
+
+
+def _publish(model, report, state, config):
+    out = Path(config.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    clean = _clean_copy(model, config.architecture)
+    staged = []
+    with (
+        artifacts.staged_file(out / MODEL_FILE, ".keras") as model_tmp,
+        artifacts.staged_file(out / TFLITE_FILE, ".tflite") as tflite_tmp,
+        artifacts.staged_file(out / CONFUSION_FILE, ".png") as confusion_tmp,
+        artifacts.staged_file(out / CURVES_FILE, ".png") as curves_tmp,
+        artifacts.staged_file(out / REPORT_FILE, ".json") as report_tmp,
+    ):
+        clean.save(model_tmp)
+        staged.append((model_tmp, out / MODEL_FILE))
+        if config.export_tflite and keras.backend.backend() == "tensorflow":
+            export_tflite(clean, tflite_tmp)
+            staged.append((tflite_tmp, out / TFLITE_FILE))
+            report["tflite"] = TFLITE_FILE
+        else:
+            report["tflite"] = None
+        artifacts.plot_confusion_matrix(
+            report["confusion_matrix"], EMOTIONS, confusion_tmp,
+            f"PublicTest, accuracy {report['public_test_accuracy']:.1%}",
+        )
+        artifacts.plot_training_curves(state["history"], curves_tmp, "Emotion model")
+        artifacts.write_json(report_tmp, report)
+        staged += [(confusion_tmp, out / CONFUSION_FILE), (curves_tmp, out / CURVES_FILE),
+                   (report_tmp, out / REPORT_FILE)]
+        artifacts.publish(staged)

@@ -1,0 +1,58 @@
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+DEFAULT_DATA = settings.BASE_DIR.parent / "shared" / "data" / "fer2013" / "fer2013.npz"
+
+
+class Command(BaseCommand):
+    help = (
+        "Train the emotion model (trimmed Xception) on FER2013 Training, choose on "
+        "PublicTest, and publish it into saved_models/ with its report and plots."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
+                            help="fer2013.npz (default: ../shared/data/fer2013/)")
+        parser.add_argument("--output-dir", type=Path, default=settings.MODELS_DIR)
+        parser.add_argument("--checkpoint-dir", type=Path,
+                            help="default: <output-dir>/checkpoints")
+        parser.add_argument("--epochs", type=int, default=40)
+        parser.add_argument("--batch-size", type=int, default=128)
+        parser.add_argument("--learning-rate", type=float, default=2e-3)
+        parser.add_argument("--patience", type=int, default=12,
+                            help="stop after this many epochs without a better PublicTest")
+        parser.add_argument("--seed", type=int, default=1337)
+        parser.add_argument("--resume", action="store_true",
+                            help="continue the run saved in --checkpoint-dir")
+        parser.add_argument("--no-tflite", action="store_true",
+                            help="skip the LiteRT export (it needs TensorFlow)")
+
+    def handle(self, *args, **options):
+        from ml_training.face.training import FaceTrainingConfig, train_face_model
+
+        if not options["data"].exists():
+            raise CommandError(f"FER2013 data not found at {options['data']}; pass --data.")
+        config = FaceTrainingConfig(
+            data=options["data"],
+            output_dir=options["output_dir"],
+            checkpoint_dir=options["checkpoint_dir"] or options["output_dir"] / "checkpoints",
+            epochs=options["epochs"],
+            batch_size=options["batch_size"],
+            learning_rate=options["learning_rate"],
+            patience=options["patience"],
+            seed=options["seed"],
+            resume=options["resume"],
+            export_tflite=not options["no_tflite"],
+            verbose=1 if options["verbosity"] >= 1 else 0,
+        )
+        try:
+            report = train_face_model(config)
+        except (FileNotFoundError, ValueError) as error:
+            raise CommandError(str(error)) from error
+        self.stdout.write(
+            f"PublicTest accuracy {report['public_test_accuracy']:.2%} after "
+            f"{report['epochs_trained']} epochs (best {report['best_epoch']}); "
+            f"{report['parameters']:,} parameters; written to {config.output_dir}"
+        )
