@@ -24,10 +24,18 @@ run: migrate
 ifneq ($(SONGS),)
 	$(BIN)/python manage.py import_songs $(SONGS)
 endif
+	-$(BIN)/python manage.py classify_songs
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# The whole suite on SQLite; then, when a PostgreSQL server is given
+# (TEST_POSTGRES_URL, as .ci/run does), the database-heavy apps again on it.
 test: venv
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+ifneq ($(TEST_POSTGRES_URL),)
+	DATABASE_URL=$(TEST_POSTGRES_URL) $(BIN)/python -m pytest music recommender $(PYTEST_ARGS)
+else
+	@echo "TEST_POSTGRES_URL not set: skipped the PostgreSQL pass (.ci/run sets it)."
+endif
 
 lint: venv
 	$(BIN)/ruff check .

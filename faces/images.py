@@ -44,12 +44,14 @@ class InvalidImage(ValueError):
 
 def human_size(num_bytes):
     """10485760 -> '10 MB', 1536 -> '1.5 KB' (the units the limits are set in)."""
-    value = float(num_bytes)
-    for unit in ("bytes", "KB", "MB"):
+    if num_bytes < 1024:
+        return f"{num_bytes} bytes"
+    value, unit = num_bytes / 1024, "KB"
+    for bigger_unit in ("MB", "GB"):
         if value < 1024:
-            return f"{value:.3g} {unit}"
-        value /= 1024
-    return f"{value:.3g} GB"
+            break
+        value, unit = value / 1024, bigger_unit
+    return f"{value:.1f}".removesuffix(".0") + f" {unit}"
 
 
 def too_large_message(limit=None):

@@ -1,2 +1,8 @@
+from django.urls import path
+
+from faces import views
+
 app_name = "faces"
-urlpatterns = []
+urlpatterns = [
+    path("", views.home, name="home"),
+]

@@ -33,7 +33,7 @@ def staged_file(final_path, suffix=""):
 
 
 def publish(staged):
-    """Move each staged (tmp, final) pair into place; call only after all were written."""
+    """Move each staged (tmp, final) pair into place, once all were written."""
     for tmp_path, final_path in staged:
         os.replace(tmp_path, final_path)
 
@@ -73,8 +73,15 @@ def plot_confusion_matrix(matrix, labels, path, title):
     for i in range(len(labels)):
         for j in range(len(labels)):
             colour = "white" if row_share[i, j] > 0.5 else "black"
-            ax.text(j, i, f"{matrix[i, j]}\n{row_share[i, j]:.0%}", ha="center",
-                    va="center", fontsize=8, color=colour)
+            ax.text(
+                j,
+                i,
+                f"{matrix[i, j]}\n{row_share[i, j]:.0%}",
+                ha="center",
+                va="center",
+                fontsize=8,
+                color=colour,
+            )
     fig.tight_layout()
     fig.savefig(path, dpi=110, format="png")
     plt.close(fig)

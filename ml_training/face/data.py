@@ -63,7 +63,11 @@ def augment_batch(images, rng):
         matrix = cv2.getRotationMatrix2D((23.5, 23.5), angles[i], scales[i])
         matrix[:, 2] += shifts[i]
         warped = cv2.warpAffine(
-            image, matrix, (48, 48), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT
+            image,
+            matrix,
+            (48, 48),
+            flags=cv2.INTER_LINEAR,
+            borderMode=cv2.BORDER_REFLECT,
         )
         out[i] = warped[:, ::-1] if flips[i] else warped
     contrast = rng.uniform(0.8, 1.2, (n, 1, 1))

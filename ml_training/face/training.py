@@ -71,7 +71,9 @@ def learning_rate_at(epoch, config):
         return config.learning_rate * (epoch + 1) / config.warmup_epochs
     span = max(config.epochs - config.warmup_epochs, 1)
     progress = min((epoch - config.warmup_epochs) / span, 1.0)
-    return config.learning_rate * (0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * progress)))
+    return config.learning_rate * (
+        0.01 + 0.99 * 0.5 * (1 + math.cos(math.pi * progress))
+    )
 
 
 def class_weights(labels, power):
@@ -91,7 +93,7 @@ class WeightedBatches(FerBatches):
 
 
 class CheckpointEachEpoch(keras.callbacks.Callback):
-    """Saves the last and best states every epoch and stops after `patience` flat epochs."""
+    """Saves the last and best states each epoch; stops after `patience` flat epochs."""
 
     def __init__(self, checkpoint_dir, state, patience):
         super().__init__()
@@ -119,7 +121,9 @@ class CheckpointEachEpoch(keras.callbacks.Callback):
 def _compile(model, config):
     model.compile(
         optimizer=keras.optimizers.Adam(config.learning_rate),
-        loss=keras.losses.CategoricalCrossentropy(label_smoothing=config.label_smoothing),
+        loss=keras.losses.CategoricalCrossentropy(
+            label_smoothing=config.label_smoothing
+        ),
         metrics=["accuracy"],
     )
 
@@ -151,18 +155,25 @@ def _start_or_resume(config):
 
 
 def evaluate(model, x_val, y_val, batch_size=512):
-    probabilities = model.predict(x_val[..., None].astype("float32"),
-                                  batch_size=batch_size, verbose=0)
+    probabilities = model.predict(
+        x_val[..., None].astype("float32"), batch_size=batch_size, verbose=0
+    )
     predicted = probabilities.argmax(axis=1)
     per_class = classification_report(
-        y_val, predicted, labels=list(range(len(EMOTIONS))), target_names=EMOTIONS,
-        output_dict=True, zero_division=0,
+        y_val,
+        predicted,
+        labels=list(range(len(EMOTIONS))),
+        target_names=EMOTIONS,
+        output_dict=True,
+        zero_division=0,
     )
     return {
         "accuracy": float((predicted == y_val).mean()),
         "per_class": {
-            name: {k: round(float(per_class[name][k]), 4)
-                   for k in ("precision", "recall", "f1-score", "support")}
+            name: {
+                k: round(float(per_class[name][k]), 4)
+                for k in ("precision", "recall", "f1-score", "support")
+            }
             for name in EMOTIONS
         },
         "confusion_matrix": confusion_matrix(
@@ -192,8 +203,11 @@ def train_face_model(config, splits=None):
     model, state = _start_or_resume(config)
     weights = class_weights(splits.y_train, config.class_weight_power)
     batches = WeightedBatches(
-        splits.x_train, splits.y_train, batch_size=config.batch_size,
-        seed=config.seed, weights=weights[np.arange(len(EMOTIONS))],
+        splits.x_train,
+        splits.y_train,
+        batch_size=config.batch_size,
+        seed=config.seed,
+        weights=weights[np.arange(len(EMOTIONS))],
     )
     batches.epoch = state["epochs_done"]
     batches._order()
@@ -272,11 +286,16 @@ def _publish(model, report, state, config):
         else:
             report["tflite"] = None
         artifacts.plot_confusion_matrix(
-            report["confusion_matrix"], EMOTIONS, confusion_tmp,
+            report["confusion_matrix"],
+            EMOTIONS,
+            confusion_tmp,
             f"PublicTest, accuracy {report['public_test_accuracy']:.1%}",
         )
         artifacts.plot_training_curves(state["history"], curves_tmp, "Emotion model")
         artifacts.write_json(report_tmp, report)
-        staged += [(confusion_tmp, out / CONFUSION_FILE), (curves_tmp, out / CURVES_FILE),
-                   (report_tmp, out / REPORT_FILE)]
+        staged += [
+            (confusion_tmp, out / CONFUSION_FILE),
+            (curves_tmp, out / CURVES_FILE),
+            (report_tmp, out / REPORT_FILE),
+        ]
         artifacts.publish(staged)

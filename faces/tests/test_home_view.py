@@ -1,0 +1,152 @@
+import io
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from faces import classifier as classifier_module
+from faces.tests.conftest import encode_image
+from music.models import Song
+from recommender import visit
+
+
+@pytest.fixture(autouse=True)
+def tiny_model(settings, emotion_models_dir):
+    """The views run on the tiny stand-in model, not on the shipped weights."""
+    settings.MODELS_DIR = emotion_models_dir
+    classifier_module.clear_cache()
+    yield
+    classifier_module.clear_cache()
+
+
+@pytest.fixture
+def pool(db):
+    from recommender.tests.conftest import spotify_id
+
+    features = dict(
+        danceability=0.5,
+        acousticness=0.5,
+        energy=0.5,
+        instrumentalness=0,
+        liveness=0.1,
+        valence=0.5,
+        loudness=-6,
+        speechiness=0.05,
+        tempo=110,
+    )
+    for i, mood in enumerate(["calm", "happy", "energetic", "sad"] * 3):
+        Song.objects.create(
+            spotify_id=spotify_id(i),
+            name=f"{mood} song {i}",
+            artists="Somebody",
+            predicted_mood=mood,
+            mood_score=i / 12,
+            **features,
+        )
+
+
+def upload(client, data, name="photo.png", content_type="image/png"):
+    photo = SimpleUploadedFile(name, data, content_type=content_type)
+    return client.post(reverse("faces:home"), {"photo": photo})
+
+
+def test_home_shows_the_upload_form(client, db):
+    response = client.get(reverse("faces:home"))
+    assert response.status_code == 200
+    assert (
+        b'type="file"' in response.content
+        and b"multipart/form-data" in response.content
+    )
+
+
+def test_a_face_gets_its_emotion_mood_and_songs(client, pool, astronaut, settings):
+    settings.SONGS_PER_PAGE = 1
+    response = upload(client, encode_image(astronaut, "JPEG"), "me.jpg", "image/jpeg")
+    assert response.status_code == 200
+    context = response.context
+    face = context["main_face"]
+    mood = context["mood"]
+    assert face.emotion in face.probabilities and len(face.probabilities) == 7
+    assert len(context["faces"]) == 1 and b"face-box" in response.content
+    assert response.content.count(b"<tr>") == 7  # all seven probabilities shown
+    songs = context["page"].songs
+    assert songs and all(song.mood == mood for song in songs)
+    assert b"Open in Spotify" in response.content
+    assert b"data:image/jpeg;base64," in response.content
+    # The refresh button continues this visit's mood without repeats.
+    more = client.get(reverse("recommender:more", args=[mood]))
+    assert not {s.pk for s in more.context["page"].songs} & {s.pk for s in songs}
+    assert visit.last_analysis(client.session)["emotion"] == face.emotion
+
+
+def test_no_face_is_a_clear_answer_with_a_way_to_try_again(client, pool, faceless):
+    response = upload(client, encode_image(faceless))
+    assert response.status_code == 200
+    assert b"No face found" in response.content
+    assert b'type="file"' in response.content
+
+
+def test_empty_pool_says_how_to_fill_it(client, db, astronaut):
+    response = upload(client, encode_image(astronaut))
+    assert response.status_code == 200
+    assert b"import_songs" in response.content
+
+
+def truncated_jpeg(astronaut):
+    data = encode_image(astronaut, "JPEG")
+    return data[: len(data) // 2]
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", b"empty"),
+        (b"just some text, not a picture", b"isn"),
+        ("truncated", b"incomplete"),
+    ],
+)
+def test_bad_files_are_400_with_a_message_and_store_nothing(
+    client, pool, astronaut, data, message, django_assert_num_queries
+):
+    if data == "truncated":
+        data = truncated_jpeg(astronaut)
+    songs_before = list(Song.objects.values_list("pk", "updated"))
+    response = upload(client, data)
+    assert response.status_code == 400
+    assert b'class="errors"' in response.content
+    assert message in response.content.lower() or message in response.content
+    assert list(Song.objects.values_list("pk", "updated")) == songs_before
+    assert visit.last_analysis(client.session) is None
+
+
+def test_missing_file_field_is_400(client, db):
+    response = client.post(reverse("faces:home"), {})
+    assert response.status_code == 400
+    assert b"Please choose a photo" in response.content
+
+
+def test_too_large_and_too_many_pixels_are_400(client, db, astronaut, settings):
+    settings.MAX_UPLOAD_BYTES = 1000
+    response = upload(client, encode_image(astronaut))
+    assert response.status_code == 400 and b"larger" in response.content
+    settings.MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+    settings.MAX_IMAGE_PIXELS = 100 * 100
+    response = upload(client, encode_image(astronaut))
+    assert response.status_code == 400
+
+
+def test_missing_model_is_503_not_500(client, db, astronaut, settings, tmp_path):
+    settings.MODELS_DIR = tmp_path
+    classifier_module.clear_cache()
+    response = upload(client, encode_image(astronaut))
+    assert response.status_code == 503
+    assert b"isn't installed" in response.content
+
+
+def test_photo_is_not_written_anywhere(client, pool, astronaut, tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path
+    settings.FILE_UPLOAD_TEMP_DIR = tmp_path
+    with io.BytesIO(encode_image(astronaut)) as data:
+        response = upload(client, data.getvalue())
+    assert response.status_code == 200
+    assert list(tmp_path.iterdir()) == []

@@ -1,0 +1,166 @@
+import io
+import struct
+import zlib
+
+import numpy as np
+import pytest
+from django.test import override_settings
+from PIL import Image
+
+from faces import images
+from faces.images import InvalidImage, decode_image, human_size
+
+
+def png_header(width, height):
+    """A PNG whose header claims width x height RGB pixels, with no real data."""
+
+    def chunk(kind, data):
+        crc = struct.pack(">I", zlib.crc32(kind + data))
+        return struct.pack(">I", len(data)) + kind + data + crc
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 16))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP", "BMP", "GIF"])
+def test_decodes_common_formats_to_rgb(astronaut, encode, fmt):
+    pixels = decode_image(encode(astronaut, fmt))
+    assert pixels.shape == (512, 512, 3) and pixels.dtype == np.uint8
+    # Lossy formats differ a little; a wrong channel order would differ a lot.
+    assert np.abs(pixels.astype(int) - astronaut).mean() < 12
+
+
+def test_gif_gives_its_first_frame(encode):
+    frames = [Image.new("RGB", (32, 32), colour) for colour in ("red", "blue")]
+    buffer = io.BytesIO()
+    frames[0].save(buffer, "GIF", save_all=True, append_images=frames[1:])
+    pixels = decode_image(buffer.getvalue())
+    assert tuple(pixels[0, 0]) == (255, 0, 0)
+
+
+def test_exif_orientation_is_applied(encode):
+    stored = np.zeros((20, 40, 3), np.uint8)  # landscape as stored by the camera
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90 degrees clockwise to display
+    pixels = decode_image(encode(stored, "JPEG", exif=exif.tobytes()))
+    assert pixels.shape == (40, 20, 3)
+
+
+def test_transparent_areas_become_white(encode):
+    rgba = np.zeros((8, 8, 4), np.uint8)  # fully transparent black
+    assert (decode_image(encode(rgba, "PNG")) == 255).all()
+
+
+def test_sixteen_bit_grayscale_is_scaled_not_clipped():
+    buffer = io.BytesIO()
+    Image.fromarray(np.full((8, 8), 40000, np.uint16)).save(buffer, "PNG")
+    pixels = decode_image(buffer.getvalue())
+    assert (pixels == 40000 >> 8).all()
+
+
+def test_empty_file():
+    with pytest.raises(InvalidImage, match="The file is empty") as caught:
+        decode_image(b"")
+    assert caught.value.code == "empty"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"hello, this is a text file\n" * 20, b"%PDF-1.7\n" + b"\0" * 100, b"\xff\xd8"],
+    ids=["text", "pdf", "two-bytes-of-jpeg-magic"],
+)
+def test_not_an_image(data):
+    with pytest.raises(InvalidImage, match="isn't an image we can read") as caught:
+        decode_image(data)
+    assert caught.value.code in ("not_an_image", "corrupt")
+
+
+def test_tiff_is_not_accepted(astronaut, encode):
+    with pytest.raises(InvalidImage, match="JPEG, PNG, WebP, BMP or GIF"):
+        decode_image(encode(astronaut, "TIFF"))
+
+
+@pytest.mark.parametrize("keep", [0.5, 0.9, -2])
+def test_truncated_jpeg_is_rejected(astronaut, encode, keep):
+    data = encode(astronaut, "JPEG")
+    cut = data[: int(len(data) * keep)] if keep > 0 else data[:keep]
+    with pytest.raises(InvalidImage, match="damaged or incomplete") as caught:
+        decode_image(cut)
+    assert caught.value.code == "corrupt"
+
+
+def test_truncated_png_is_rejected(astronaut, encode):
+    data = encode(astronaut, "PNG")
+    with pytest.raises(InvalidImage, match="damaged or incomplete"):
+        decode_image(data[: len(data) // 2])
+
+
+def test_png_with_a_bad_checksum_is_rejected(astronaut, encode):
+    data = bytearray(encode(astronaut, "PNG"))
+    data[200] ^= 0xFF
+    with pytest.raises(InvalidImage, match="damaged or incomplete"):
+        decode_image(bytes(data))
+
+
+@override_settings(MAX_UPLOAD_BYTES=1000)
+def test_too_many_bytes(astronaut, encode):
+    data = encode(astronaut, "PNG")
+    with pytest.raises(InvalidImage, match="larger than 1000 bytes") as caught:
+        decode_image(data)
+    assert caught.value.code == "too_large"
+
+
+def test_default_byte_limit_message_says_10_mb():
+    with pytest.raises(InvalidImage, match=r"The photo is larger than 10 MB\."):
+        decode_image(b"\0" * (10 * 1024 * 1024 + 1))
+
+
+@override_settings(MAX_IMAGE_PIXELS=100_000)
+def test_too_many_pixels(astronaut, encode):
+    with pytest.raises(InvalidImage, match="512 × 512 pixels") as caught:
+        decode_image(encode(astronaut, "PNG"))
+    assert caught.value.code == "too_many_pixels"
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+@pytest.mark.parametrize("size", [(10_000, 5_000), (10_000, 10_000)])
+def test_huge_header_is_refused_before_decoding(size):
+    # 50 and 100 megapixels: past our 40 MP limit; the second is also past
+    # Pillow's own warning threshold (~89 MP).
+    with pytest.raises(InvalidImage, match="limit is 40 megapixels") as caught:
+        decode_image(png_header(*size))
+    assert caught.value.code == "too_many_pixels"
+
+
+def test_decompression_bomb_past_pillows_limit():
+    with pytest.raises(InvalidImage, match="too many pixels") as caught:
+        decode_image(png_header(30_000, 30_000))
+    assert caught.value.code == "too_many_pixels"
+
+
+def test_unsupported_mode(astronaut, encode, monkeypatch):
+    # The accepted formats barely produce modes outside the list (old Pillows
+    # opened 16-bit PNGs as 32-bit "I"), so the list loses "RGB" for this test.
+    monkeypatch.setattr(images, "CONVERTIBLE_MODES", {"L"})
+    with pytest.raises(InvalidImage, match=r"colour format \(RGB\)") as caught:
+        decode_image(encode(astronaut, "PNG"))
+    assert caught.value.code == "unsupported_mode"
+
+
+@pytest.mark.parametrize(
+    "size, text",
+    [
+        (10 * 1024 * 1024, "10 MB"),
+        (1000, "1000 bytes"),
+        (1536, "1.5 KB"),
+        (1000 * 1024, "1000 KB"),
+        (3 * 1024**3, "3 GB"),
+    ],
+)
+def test_human_size(size, text):
+    assert human_size(size) == text

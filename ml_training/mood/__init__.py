@@ -1,0 +1,1 @@
+"""Training the song mood model (runtime: music.mood)."""

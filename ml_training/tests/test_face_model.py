@@ -1,0 +1,28 @@
+import numpy as np
+
+from faces.classifier import EMOTIONS
+from ml_training.face.model import build_emotion_model
+from ml_training.face.training import DEFAULT_ARCHITECTURE
+
+
+def test_default_architecture_has_the_expected_shapes_and_size():
+    model = build_emotion_model(**DEFAULT_ARCHITECTURE)
+    assert model.input_shape == (None, 48, 48, 1)
+    assert model.output_shape == (None, len(EMOTIONS))
+    assert model.count_params() <= 2_000_000
+
+
+def test_raw_pixels_in_probabilities_out():
+    model = build_emotion_model(stem_filters=(4,), entry_filters=(8, 16), middle_blocks=1)
+    faces = np.random.default_rng(0).integers(0, 256, (3, 48, 48, 1)).astype("float32")
+    probabilities = np.asarray(model(faces, training=False))
+    assert probabilities.shape == (3, 7)
+    np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
+
+
+def test_entry_flow_halves_the_resolution_per_block():
+    model = build_emotion_model(
+        stem_filters=(4,), entry_filters=(8, 16, 32), middle_blocks=0, exit_filters=0
+    )
+    pooled = model.get_layer(index=-3)  # GlobalAveragePooling2D's input side
+    assert pooled.input.shape[1:] == (6, 6, 32)

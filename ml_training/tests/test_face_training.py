@@ -1,0 +1,120 @@
+import json
+
+import keras
+import numpy as np
+import pytest
+
+from ml_training.face import training
+from ml_training.face.data import FerSplits, augment_batch
+from ml_training.face.training import FaceTrainingConfig, learning_rate_at
+
+TINY = {
+    "stem_filters": [4],
+    "entry_filters": [8, 16],
+    "middle_blocks": 0,
+    "exit_filters": 0,
+    "dropout": 0.0,
+}
+
+
+@pytest.fixture(scope="module")
+def splits():
+    rng = np.random.default_rng(0)
+    return FerSplits(
+        x_train=rng.integers(0, 256, (256, 48, 48), dtype=np.uint8),
+        y_train=rng.integers(0, 7, 256),
+        x_val=rng.integers(0, 256, (64, 48, 48), dtype=np.uint8),
+        y_val=rng.integers(0, 7, 64),
+        sha256="0" * 64,
+    )
+
+
+def config(tmp_path, **overrides):
+    values = dict(
+        data=tmp_path / "unused.npz",
+        output_dir=tmp_path / "models",
+        checkpoint_dir=tmp_path / "checkpoints",
+        epochs=1,
+        batch_size=64,
+        architecture=dict(TINY),
+        export_tflite=False,  # slow; the smoke test below turns it on
+        verbose=0,
+    )
+    values.update(overrides)
+    return FaceTrainingConfig(**values)
+
+
+def test_smoke_training_writes_a_loadable_model_report_and_plots(tmp_path, splits):
+    report = training.train_face_model(config(tmp_path, export_tflite=True), splits)
+    out = tmp_path / "models"
+    model = keras.saving.load_model(out / "emotion_model.keras", compile=False)
+    assert model.output_shape == (None, 7)
+    saved = json.loads((out / "emotion_model.json").read_text())
+    assert saved["public_test_accuracy"] == report["public_test_accuracy"]
+    assert set(saved["per_class"]) == {
+        "angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"
+    }
+    assert saved["epochs_trained"] == 1 and saved["data_sha256"] == "0" * 64
+    assert (out / "emotion_model.tflite").stat().st_size > 0
+    for plot in ("emotion_confusion.png", "emotion_curves.png"):
+        assert (out / plot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp left
+
+
+class Crash(Exception):
+    pass
+
+
+def test_an_interrupted_run_leaves_the_shipped_model_in_place(
+    tmp_path, splits, monkeypatch
+):
+    out = tmp_path / "models"
+    out.mkdir()
+    shipped = {"emotion_model.keras": b"old model", "emotion_model.json": b"{}"}
+    for name, content in shipped.items():
+        (out / name).write_bytes(content)
+
+    def crash_while_plotting(*args, **kwargs):
+        raise Crash
+
+    # A crash after the new model was written but before publishing.
+    monkeypatch.setattr(training.artifacts, "plot_training_curves", crash_while_plotting)
+    with pytest.raises(Crash):
+        training.train_face_model(config(tmp_path), splits)
+    for name, content in shipped.items():
+        assert (out / name).read_bytes() == content
+    assert sorted(p.name for p in out.iterdir()) == sorted(shipped)
+
+
+def test_resume_continues_from_the_checkpoint(tmp_path, splits):
+    training.train_face_model(config(tmp_path, epochs=1), splits)
+    state = json.loads((tmp_path / "checkpoints" / "state.json").read_text())
+    assert state["epochs_done"] == 1
+    report = training.train_face_model(config(tmp_path, epochs=2, resume=True), splits)
+    assert report["epochs_trained"] == 2
+    assert len(report_history(tmp_path)["loss"]) == 2
+
+
+def report_history(tmp_path):
+    return json.loads((tmp_path / "checkpoints" / "state.json").read_text())["history"]
+
+
+def test_resume_without_a_checkpoint_is_a_clear_error(tmp_path, splits):
+    with pytest.raises(FileNotFoundError, match="Nothing to resume"):
+        training.train_face_model(config(tmp_path, resume=True), splits)
+
+
+def test_learning_rate_warms_up_then_decays(tmp_path):
+    cfg = config(tmp_path, epochs=20, learning_rate=1e-3, warmup_epochs=2)
+    rates = [learning_rate_at(epoch, cfg) for epoch in range(20)]
+    assert rates[0] < rates[1] == pytest.approx(1e-3)
+    assert all(a >= b for a, b in zip(rates[1:], rates[2:], strict=False))
+    assert rates[-1] < 1e-4
+
+
+def test_augmentation_keeps_shape_and_range_and_changes_pixels():
+    rng = np.random.default_rng(1)
+    images = rng.integers(0, 256, (16, 48, 48), dtype=np.uint8)
+    augmented = augment_batch(images, rng)
+    assert augmented.shape == images.shape and augmented.dtype == np.uint8
+    assert (augmented != images).mean() > 0.5

@@ -1,0 +1,36 @@
+import json
+
+import numpy as np
+import pytest
+from django.core.management import CommandError, call_command
+
+
+def write_fake_fer(path, n_train=192, n_val=64):
+    rng = np.random.default_rng(0)
+    n = n_train + n_val
+    np.savez_compressed(
+        path,
+        pixels=rng.integers(0, 256, (n, 48, 48), dtype=np.uint8),
+        emotion=rng.integers(0, 7, n).astype(np.uint8),
+        usage=np.r_[np.zeros(n_train), np.ones(n_val)].astype(np.uint8),
+    )
+
+
+@pytest.mark.slow
+def test_one_epoch_smoke_run_publishes_a_model(tmp_path, capsys):
+    data = tmp_path / "fer.npz"
+    write_fake_fer(data)
+    out = tmp_path / "models"
+    call_command(
+        "train_face_model", data=data, output_dir=out, epochs=1, batch_size=64,
+        verbosity=0,
+    )
+    report = json.loads((out / "emotion_model.json").read_text())
+    assert report["train_size"] == 192 and report["public_test_size"] == 64
+    assert (out / "emotion_model.keras").exists()
+    assert (out / "checkpoints" / "last.keras").exists()
+
+
+def test_missing_data_is_a_command_error(tmp_path):
+    with pytest.raises(CommandError, match="not found"):
+        call_command("train_face_model", data=tmp_path / "nope.npz")

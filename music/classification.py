@@ -1,0 +1,95 @@
+"""Running the mood model over the song pool and storing what it says."""
+
+import pandas as pd
+from django.db import transaction
+from django.utils import timezone
+from tqdm import tqdm
+
+from music.features import AUDIO_FEATURES
+from music.models import Song
+from music.mood import MOODS, MoodClassifier
+
+RESULT_FIELDS = [
+    "predicted_mood",
+    "mood_confidence",
+    "mood_score",
+    "mood_model_version",
+    "classified_at",
+]
+
+
+def classify_songs(queryset=None, *, classifier=None, batch_size=4096, progress=False):
+    """Classify the songs with features in queryset; counts per predicted mood.
+
+    Writes only RESULT_FIELDS: a curator's mood_override and `excluded` stay
+    as they are. A song with an override still gets the model's prediction
+    (so curators can see where they disagree), but its mood_score ranks it
+    within the override, its effective mood.
+
+    Raises music.mood.ModelNotAvailable when there is no usable model.
+    """
+    classifier = classifier or MoodClassifier()
+    songs = (Song.objects.all() if queryset is None else queryset).filter(
+        has_features=True
+    )
+    counts = dict.fromkeys(MOODS, 0)
+    with tqdm(
+        total=songs.count(), unit="song", desc="classifying", disable=not progress
+    ) as bar:
+        for batch in batches_by_pk(songs, batch_size):
+            for mood, count in classify_batch(batch, classifier).items():
+                counts[mood] += count
+            bar.update(len(batch))
+    return counts
+
+
+def batches_by_pk(songs, batch_size):
+    """DataFrames of (pk, mood_override, features), batch_size rows each.
+
+    Pages by primary key rather than holding one cursor open across the
+    writes: SQLite gives no isolation between a connection's queries, and a
+    filter like "version differs" must not see rows this run already wrote.
+    Each page is read with .iterator() so no queryset cache builds up.
+    """
+    fields = ["pk", "mood_override", *AUDIO_FEATURES]
+    songs = songs.order_by("pk")
+    last_pk = None
+    while True:
+        page = songs if last_pk is None else songs.filter(pk__gt=last_pk)
+        rows = list(page.values_list(*fields)[:batch_size].iterator())
+        if not rows:
+            return
+        last_pk = rows[-1][0]
+        yield pd.DataFrame.from_records(rows, columns=fields)
+
+
+def classify_batch(frame, classifier):
+    probabilities = classifier.predict_proba(frame)
+    predicted = classifier.labels(probabilities)
+    overrides = frame["mood_override"].fillna("").to_numpy(dtype=object)
+    effective = [
+        override if override in MOODS else mood
+        for override, mood in zip(overrides, predicted, strict=True)
+    ]
+    scores = classifier.score(frame, moods=effective, probabilities=probabilities)
+    confidences = probabilities.max(axis=1)
+    now = timezone.now()
+    updates = [
+        Song(
+            pk=int(pk),
+            predicted_mood=mood,
+            mood_confidence=float(confidence),
+            mood_score=float(score),
+            mood_model_version=classifier.version,
+            classified_at=now,
+        )
+        for pk, mood, confidence, score in zip(
+            frame["pk"], predicted, confidences, scores, strict=True
+        )
+    ]
+    with transaction.atomic():
+        Song.objects.bulk_update(updates, RESULT_FIELDS, batch_size=500)
+    counts = dict.fromkeys(MOODS, 0)
+    for mood in predicted:
+        counts[str(mood)] += 1
+    return counts

@@ -1,0 +1,64 @@
+from django.urls import reverse
+
+from recommender import visit
+
+
+def more_url(mood, **params):
+    url = reverse("recommender:more", args=[mood])
+    return url + ("?fragment=1" if params.get("fragment") else "")
+
+
+def test_refresh_brings_unseen_songs_until_the_pool_is_used_up(
+    client, make_songs, settings
+):
+    settings.SONGS_PER_PAGE = 3
+    pool = {s.name for s in make_songs("calm", 7)}
+    shown = []
+    for _ in range(3):
+        response = client.get(more_url("calm"))
+        assert response.status_code == 200
+        names = [s.name for s in response.context["page"].songs]
+        assert not set(names) & set(shown)
+        shown += names
+    assert set(shown) == pool
+    response = client.get(more_url("calm"))
+    assert b"starting over" in response.content
+
+
+def test_fragment_is_just_the_song_list(client, make_songs):
+    song = make_songs("sad", 1)[0]
+    response = client.get(more_url("sad", fragment=True))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "<html" not in body and 'id="songs"' in body
+    assert song.name in body and song.spotify_url in body
+
+
+def test_page_shows_last_analysis_of_the_visit(client, make_songs):
+    make_songs("energetic", 2)
+    session = client.session
+    visit.remember_analysis(
+        session,
+        emotion="surprise",
+        probabilities={"surprise": 0.9, "happy": 0.1},
+        mood="energetic",
+        face_count=1,
+    )
+    session.save()
+    response = client.get(more_url("energetic"))
+    assert b"surprise" in response.content and b"90%" in response.content
+
+
+def test_empty_pool_explains_how_to_fill_it(client, db):
+    response = client.get(more_url("happy"))
+    assert response.status_code == 200
+    assert b"import_songs" in response.content and b"harvest_songs" in response.content
+    assert b"More songs" not in response.content
+
+
+def test_unknown_mood_is_404(client, db):
+    assert client.get(more_url("grumpy")).status_code == 404
+
+
+def test_post_is_not_allowed(client, db):
+    assert client.post(more_url("calm")).status_code == 405
