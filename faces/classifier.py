@@ -54,12 +54,18 @@ class _LiteRTRunner:
                 model_path=str(path), num_threads=num_threads
             )
             self.interpreter.allocate_tensors()
-        except (ValueError, RuntimeError) as error:
+        except Exception as error:  # LiteRT raises ValueError or RuntimeError
             raise ModelNotAvailable(
                 f"The emotion model {path} could not be loaded: {error}"
             ) from error
         (input_detail,) = self.interpreter.get_input_details()
         (output_detail,) = self.interpreter.get_output_details()
+        if input_detail["dtype"] != np.float32:
+            # A quantized export would need its own input scaling.
+            raise ModelNotAvailable(
+                f"The emotion model {path} takes {input_detail['dtype'].__name__} "
+                "input; expected float32 pixels."
+            )
         self.input_index = input_detail["index"]
         self.output_index = output_detail["index"]
         check_model_shapes(path, input_detail["shape"], output_detail["shape"])
@@ -97,7 +103,7 @@ class _KerasRunner:
 
         try:
             self.model = keras.saving.load_model(path, compile=False)
-        except (ValueError, OSError) as error:
+        except Exception as error:  # ValueError, OSError, BadZipFile, TypeError...
             raise ModelNotAvailable(
                 f"The emotion model {path} could not be loaded: {error}"
             ) from error
@@ -184,8 +190,8 @@ class EmotionClassifier:
                 return self.models_dir / name
         raise ModelNotAvailable(
             f"The emotion model is not installed: neither {TFLITE_FILE} nor "
-            f"{KERAS_FILE} is in {self.models_dir}. Train it with the face model "
-            "training (ml_training/face) or copy the shipped files there."
+            f"{KERAS_FILE} is in {self.models_dir}. Train it with `python manage.py "
+            "train_face_model` or copy the shipped model files there."
         )
 
     def predict_proba(self, faces):

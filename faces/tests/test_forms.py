@@ -1,3 +1,4 @@
+import cv2
 import numpy as np
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -77,3 +78,11 @@ def test_file_whose_declared_size_lies(astronaut, encode):
 @pytest.mark.parametrize("fmt", ["JPEG", "WEBP", "GIF"])
 def test_other_formats(astronaut, encode, fmt):
     assert form_with(upload(encode(astronaut, fmt), "photo")).is_valid()
+
+
+def test_big_jpeg_is_decoded_at_a_working_size(astronaut, encode):
+    photo = cv2.resize(astronaut, (4800, 3600), interpolation=cv2.INTER_LINEAR)
+    form = form_with(upload(encode(photo, "JPEG"), "photo.jpg", "image/jpeg"))
+    assert form.is_valid(), form.errors
+    # Half scale: the longest side 2400 is the smallest JPEG scale >= 2000.
+    assert form.cleaned_data["image"].shape == (1800, 2400, 3)

@@ -2,6 +2,7 @@ import io
 import struct
 import zlib
 
+import cv2
 import numpy as np
 import pytest
 from django.test import override_settings
@@ -164,3 +165,24 @@ def test_unsupported_mode(astronaut, encode, monkeypatch):
 )
 def test_human_size(size, text):
     assert human_size(size) == text
+
+
+def test_big_jpeg_may_be_decoded_smaller_but_not_below_max_side(astronaut, encode):
+    photo = cv2.resize(astronaut, (4000, 3000), interpolation=cv2.INTER_LINEAR)
+    data = encode(photo, "JPEG")
+    assert decode_image(data).shape == (3000, 4000, 3)
+    reduced = decode_image(data, max_side=1000)
+    assert reduced.shape == (750, 1000, 3)  # 1/4 scale: exactly 1000 wide
+    assert decode_image(data, max_side=1500).shape == (1500, 2000, 3)  # 1/2 scale
+    small = cv2.resize(photo, (1000, 750), interpolation=cv2.INTER_AREA)
+    assert np.abs(reduced.astype(int) - small).mean() < 5
+
+
+def test_reduced_decoding_still_rejects_truncated_jpeg(astronaut, encode):
+    data = encode(astronaut, "JPEG")
+    with pytest.raises(InvalidImage, match="damaged or incomplete"):
+        decode_image(data[: len(data) // 2], max_side=100)
+
+
+def test_max_side_leaves_png_at_full_size(astronaut, encode):
+    assert decode_image(encode(astronaut, "PNG"), max_side=100).shape == (512, 512, 3)
