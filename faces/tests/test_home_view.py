@@ -5,7 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from faces import classifier as classifier_module
-from faces.tests.conftest import encode_image
+from moodsite.testing import encode_image
 from music.models import Song
 from recommender import visit
 
@@ -20,29 +20,9 @@ def tiny_model(settings, emotion_models_dir):
 
 
 @pytest.fixture
-def pool(db):
-    from recommender.tests.conftest import spotify_id
-
-    features = dict(
-        danceability=0.5,
-        acousticness=0.5,
-        energy=0.5,
-        instrumentalness=0,
-        liveness=0.1,
-        valence=0.5,
-        loudness=-6,
-        speechiness=0.05,
-        tempo=110,
-    )
-    for i, mood in enumerate(["calm", "happy", "energetic", "sad"] * 3):
-        Song.objects.create(
-            spotify_id=spotify_id(i),
-            name=f"{mood} song {i}",
-            artists="Somebody",
-            predicted_mood=mood,
-            mood_score=i / 12,
-            **features,
-        )
+def pool(make_songs):
+    for mood in ("calm", "happy", "energetic", "sad"):
+        make_songs(mood, 3)
 
 
 def upload(client, data, name="photo.png", content_type="image/png"):

@@ -13,13 +13,7 @@ from pathlib import Path
 
 import pytest
 
-# The tiny stand-in emotion model and the test photos, shared with faces' tests.
-from faces.tests.conftest import (  # noqa: F401
-    astronaut,
-    emotion_models_dir,
-    encode_image,
-    faceless,
-)
+from moodsite.testing import encode_image
 
 CHROMIUM = Path(os.getenv("CHROMIUM_BINARY") or "/usr/bin/chromium")
 CHROMEDRIVER = Path(os.getenv("CHROMEDRIVER_PATH") or "/usr/bin/chromedriver")
@@ -136,7 +130,7 @@ def screenshot(browser, screenshots_dir):
 
 
 @pytest.fixture(scope="module")
-def photo_files(tmp_path_factory, astronaut, faceless):  # noqa: F811
+def photo_files(tmp_path_factory, astronaut, faceless):
     """Files on disk for the file input: a face, no face, and not an image."""
     folder = tmp_path_factory.mktemp("browser-uploads")
     files = {

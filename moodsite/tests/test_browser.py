@@ -12,11 +12,10 @@ from django.urls import reverse
 from faces import classifier as classifier_module
 from faces.classifier import EMOTIONS
 from faces.images import NOT_AN_IMAGE_MESSAGE
+from moodsite.testing import make_song
 from moodsite.tests.conftest import browser_required, missing_browser_reason
-from music.models import Song
 from music.mood import MOODS
 from recommender.mapping import mood_for
-from recommender.tests.conftest import spotify_id
 
 # Skip before the stand-in model is built; with REQUIRE_BROWSER=1 the browser
 # fixture (or the import below) fails instead.
@@ -47,15 +46,10 @@ def tiny_model(settings, emotion_models_dir):
 @pytest.fixture
 def pool(transactional_db):
     """SONGS_PER_MOOD songs in every mood, without covers (nothing to fetch)."""
-    features = dict(danceability=0.5, acousticness=0.5, energy=0.5,
-                    instrumentalness=0, liveness=0.1, valence=0.5, loudness=-6,
-                    speechiness=0.05, tempo=110)  # fmt: skip
     for n in range(SONGS_PER_MOOD * len(MOODS)):
         mood = MOODS[n % len(MOODS)]
-        Song.objects.create(
-            spotify_id=spotify_id(n), name=f"{mood} song {n}", artists="Somebody",
-            cover_url="", predicted_mood=mood, mood_score=n / 100, **features,
-        )  # fmt: skip
+        make_song(name=f"{mood} song {n}", artists="Somebody", cover_url="",
+                  predicted_mood=mood, mood_score=n / 100)  # fmt: skip
 
 
 @pytest.fixture

@@ -1,0 +1,45 @@
+"""Fixtures shared by every app's tests (helpers in moodsite/testing.py)."""
+
+import numpy as np
+import pytest
+import skimage.data
+
+from moodsite import testing
+
+
+@pytest.fixture(scope="session")
+def emotion_models_dir(tmp_path_factory):
+    """A folder holding a tiny stand-in emotion model (built once per test run)."""
+    return testing.build_tiny_emotion_model(tmp_path_factory.mktemp("emotion_models"))
+
+
+@pytest.fixture(scope="session")
+def astronaut():
+    """uint8 (512, 512, 3) RGB photo with exactly one (frontal, smiling) face."""
+    return skimage.data.astronaut()
+
+
+@pytest.fixture(scope="session")
+def faceless():
+    """A smooth gradient with some noise: nothing face-like in it."""
+    rng = np.random.default_rng(0)
+    gradient = np.linspace(0, 255, 400)[np.newaxis, :] * np.ones((300, 1))
+    noisy = gradient + rng.normal(0, 10, gradient.shape)
+    gray = np.clip(noisy, 0, 255).astype(np.uint8)
+    return np.dstack([gray, gray, gray])
+
+
+@pytest.fixture(scope="session")
+def encode():
+    """encode(rgb, format="PNG", **Pillow save options) -> file bytes."""
+    return testing.encode_image
+
+
+@pytest.fixture
+def make_songs(db):
+    """make_songs(mood, n, **fields) -> n classified songs of that mood."""
+
+    def make(mood, n, **fields):
+        return [testing.make_song(predicted_mood=mood, **fields) for _ in range(n)]
+
+    return make

@@ -1,0 +1,86 @@
+"""Helpers the tests of every app share: test photos, song rows, a tiny emotion model.
+
+Fixtures built on these live in the root conftest.py.
+"""
+
+import io
+import itertools
+import json
+import string
+
+from PIL import Image
+
+BASE62 = string.digits + string.ascii_letters
+_song_numbers = itertools.count(1_000_000)
+
+# Middle-of-the-road audio features: enough for a song to count as recommendable.
+PLAIN_FEATURES = {
+    "danceability": 0.5,
+    "acousticness": 0.5,
+    "energy": 0.5,
+    "instrumentalness": 0.0,
+    "liveness": 0.1,
+    "valence": 0.5,
+    "loudness": -6.0,
+    "speechiness": 0.05,
+    "tempo": 110.0,
+}
+
+
+def spotify_id(n):
+    """A valid 22-character base62 Spotify id, distinct for each n."""
+    digits = []
+    for _ in range(22):
+        n, rest = divmod(n, 62)
+        digits.append(BASE62[rest])
+    return "".join(reversed(digits))
+
+
+def make_song(**fields):
+    """A classified song with features; any field can be overridden."""
+    from music.models import Song
+
+    n = next(_song_numbers)
+    values = {
+        "spotify_id": spotify_id(n),
+        "name": f"Song {n}",
+        "artists": f"Artist {n}",
+        "album": f"Album {n}",
+        "predicted_mood": "happy",
+        "mood_confidence": 0.8,
+        "mood_score": (n % 97) / 97,
+        **PLAIN_FEATURES,
+    }
+    values.update(fields)
+    return Song.objects.create(**values)
+
+
+def encode_image(rgb, format="PNG", **options):
+    """RGB pixels -> the bytes of an image file, as an upload would carry."""
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format, **options)
+    return buffer.getvalue()
+
+
+def build_tiny_emotion_model(models_dir):
+    """A tiny untrained model with the shipped emotion model's inputs and outputs.
+
+    Input (48, 48, 1) raw 0..255 -> Rescaling -> conv -> pooling -> softmax(7),
+    saved as .keras and .tflite with a metrics JSON, so tests never depend on
+    the trained weights in saved_models/.
+    """
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(0)
+    inputs = keras.Input((48, 48, 1))
+    x = keras.layers.Rescaling(1 / 255)(inputs)
+    x = keras.layers.Conv2D(4, 3, activation="relu")(x)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    outputs = keras.layers.Dense(7, activation="softmax")(x)
+    model = keras.Model(inputs, outputs)
+    model.save(models_dir / "emotion_model.keras")
+    tflite = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    (models_dir / "emotion_model.tflite").write_bytes(tflite)
+    (models_dir / "emotion_model.json").write_text(json.dumps({"version": "tiny-1"}))
+    return models_dir
