@@ -13,6 +13,17 @@ def emotion_models_dir(tmp_path_factory):
     return testing.build_tiny_emotion_model(tmp_path_factory.mktemp("emotion_models"))
 
 
+@pytest.fixture
+def stand_in_emotion_model(settings, emotion_models_dir):
+    """The site (views, a live server's thread) runs on the stand-in model."""
+    from faces import classifier
+
+    settings.MODELS_DIR = emotion_models_dir
+    classifier.clear_cache()
+    yield emotion_models_dir
+    classifier.clear_cache()
+
+
 @pytest.fixture(scope="session")
 def astronaut():
     """uint8 (512, 512, 3) RGB photo with exactly one (frontal, smiling) face."""

@@ -71,7 +71,9 @@ def feature_matrix(frame, features, fill_values):
                 raise ValueError(f"missing required column {name!r}")
             columns.append(np.full(len(frame), fill_values[name], dtype=np.float32))
             continue
-        values = pd.to_numeric(frame[name], errors="coerce").to_numpy(np.float64, copy=True)
+        values = pd.to_numeric(frame[name], errors="coerce").to_numpy(
+            np.float64, copy=True
+        )
         missing = np.isnan(values)
         if missing.any():
             if name in REQUIRED_FEATURES:

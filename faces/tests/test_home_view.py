@@ -9,14 +9,8 @@ from moodsite.testing import encode_image
 from music.models import Song
 from recommender import visit
 
-
-@pytest.fixture(autouse=True)
-def tiny_model(settings, emotion_models_dir):
-    """The views run on the tiny stand-in model, not on the shipped weights."""
-    settings.MODELS_DIR = emotion_models_dir
-    classifier_module.clear_cache()
-    yield
-    classifier_module.clear_cache()
+# The views run on the tiny stand-in model, not on the shipped weights.
+pytestmark = pytest.mark.usefixtures("stand_in_emotion_model")
 
 
 @pytest.fixture

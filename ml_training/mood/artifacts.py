@@ -50,7 +50,9 @@ def save_artifacts(result, output_dir):
 def temporary_path(directory, name):
     """A fresh path in `directory` keeping the suffix (Keras insists on .keras)."""
     suffix = Path(name).suffix
-    handle, path = tempfile.mkstemp(prefix=f".{Path(name).stem}.", suffix=suffix, dir=directory)
+    handle, path = tempfile.mkstemp(
+        prefix=f".{Path(name).stem}.", suffix=suffix, dir=directory
+    )
     os.close(handle)
     os.unlink(path)  # Keras refuses to overwrite silently in some versions
     return Path(path)

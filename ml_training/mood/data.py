@@ -105,7 +105,9 @@ def song_keys(frame):
 def overlapping(frame, others):
     """Rows of frame whose id or name|artist appears in any of `others`."""
     ids = set().union(*(set(other["id"]) for other in others)) if others else set()
-    keys = set().union(*(set(song_keys(o).dropna()) for o in others)) if others else set()
+    keys = (
+        set().union(*(set(song_keys(o).dropna()) for o in others)) if others else set()
+    )
     return frame["id"].isin(ids) | song_keys(frame).isin(keys)
 
 
@@ -114,9 +116,28 @@ def holdout_mask(ids, fraction):
     every run and machine, without storing their ids anywhere."""
     cut = int(round(fraction * 1000))
     return np.array(
-        [int(hashlib.sha256(str(i).encode()).hexdigest()[:8], 16) % 1000 < cut for i in ids],
+        [
+            int(hashlib.sha256(str(i).encode()).hexdigest()[:8], 16) % 1000 < cut
+            for i in ids
+        ],
         dtype=bool,
     )
+
+
+def with_features(catalogue, features):
+    """The catalogue keeping only rows that have every one of `features`.
+
+    Training never fills a gap: a fill value computed over all rows would
+    carry test-fold statistics into training.
+    """
+    absent = [name for name in features if name not in catalogue.frame]
+    if absent:
+        raise ValueError(f"{catalogue.name}: no column(s) {', '.join(absent)}")
+    values = catalogue.frame[list(features)].apply(pd.to_numeric, errors="coerce")
+    incomplete = values.isna().any(axis=1)
+    catalogue.dropped["missing_features"] += int(incomplete.sum())
+    catalogue.frame = catalogue.frame.loc[~incomplete].reset_index(drop=True)
+    return catalogue
 
 
 def training_means(frames, features):

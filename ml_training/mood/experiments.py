@@ -40,6 +40,13 @@ EXPERIMENTS = {
     "mlp32+duration,key,timesig": (ALL, SINGLE, False),
     "mlp32x5+duration": (DURATION, ENSEMBLE, False),
     "mlp64-32x5+duration": (DURATION, replace(ENSEMBLE, hidden=(64, 32)), False),
+    "mlp32x5+duration, 75 epochs": (DURATION, replace(ENSEMBLE, epochs=75), False),
+    "mlp32x5+duration, 300 epochs": (DURATION, replace(ENSEMBLE, epochs=300), False),
+    "mlp32x5+duration, dropout .3, l2 1e-3": (
+        DURATION,
+        replace(ENSEMBLE, dropout=0.3, l2=1e-3),
+        False,
+    ),
     "mlp32x5+duration, +moods1": (DURATION, ENSEMBLE, True),
 }
 
@@ -97,7 +104,9 @@ def main(argv=None):
     parser.add_argument("names", nargs="*", default=list(EXPERIMENTS))
     parser.add_argument("--seeds", type=int, default=3)
     args = parser.parse_args(argv)
-    print("| configuration | params | CV mean % | ± across seeds | fold std | moods1 % |")
+    print(
+        "| configuration | params | CV mean % | ± across seeds | fold std | moods1 % |"
+    )
     print("|---|---|---|---|---|---|")
     for name in args.names:
         print(run(name, args.seeds), flush=True)

@@ -86,7 +86,10 @@ def fit_model(config, features, labels, *, seed, epochs=None):
     # sample order as epoch-wise shuffling, without Keras' per-epoch setup,
     # which costs more than an epoch's arithmetic on ~700 rows.
     order = np.concatenate(
-        [np.random.default_rng(seed + e).permutation(len(labels)) for e in range(epochs or config.epochs)]
+        [
+            np.random.default_rng(seed + e).permutation(len(labels))
+            for e in range(epochs or config.epochs)
+        ]
     )
     features = np.asarray(features, dtype=np.float32)[order]
     labels = np.asarray(labels)[order]

@@ -48,6 +48,7 @@ class Dataset:
     cross: data.Catalogue | None
     cross_test: object  # frame the shipped model never trained on, or None
     cross_held_out: bool  # True when part of the cross catalogue was trained on
+    cross_shared: int = 0  # cross rows dropped as songs of the training data
 
 
 @dataclass
@@ -65,30 +66,35 @@ def prepare(options):
     cross catalogue is also an extra, a stable hash-chosen part of it is held
     out of training and is what the cross-catalogue score is measured on.
     """
-    main = data.load_catalogue(options.data)
-    cross = data.load_catalogue(options.cross) if options.cross else None
+    def load(path):
+        return data.with_features(data.load_catalogue(path), options.features)
+
+    main = load(options.data)
+    cross = load(options.cross) if options.cross else None
     extras = []
     cross_held_out = False
     for path in options.extra:
-        catalogue = data.load_catalogue(path)
+        catalogue = load(path)
         frame = catalogue.frame
         frame = frame.loc[~data.overlapping(frame, [main.frame])]
         if cross is not None and catalogue.sha256 == cross.sha256:
             cross_held_out = True
             frame = frame.loc[~data.holdout_mask(frame["id"], HOLDOUT_FRACTION)]
         extras.append((catalogue, frame.reset_index(drop=True)))
-    cross_test = None
+    cross_test, cross_shared = None, 0
     if cross is not None:
         trained_on = [main.frame] + [
             frame for catalogue, frame in extras if catalogue.sha256 != cross.sha256
         ]
-        cross_test = cross.frame.loc[~data.overlapping(cross.frame, trained_on)]
+        shared = data.overlapping(cross.frame, trained_on)
+        cross_shared = int(shared.sum())
+        cross_test = cross.frame.loc[~shared]
         if cross_held_out:
             cross_test = cross_test.loc[
                 data.holdout_mask(cross_test["id"], HOLDOUT_FRACTION)
             ]
         cross_test = cross_test.reset_index(drop=True)
-    return Dataset(main, extras, cross, cross_test, cross_held_out)
+    return Dataset(main, extras, cross, cross_test, cross_held_out, cross_shared)
 
 
 def train(options, *, progress=False, epochs=None):
@@ -96,6 +102,7 @@ def train(options, *, progress=False, epochs=None):
     dataset = prepare(options)
     config = replace(options.config, epochs=epochs) if epochs else options.config
     frames = [dataset.main.frame] + [frame for _, frame in dataset.extras]
+    # Only the runtime fills gaps with these (training rows have none).
     means = data.training_means(frames, options.features)
 
     def matrix(frame):
@@ -110,7 +117,10 @@ def train(options, *, progress=False, epochs=None):
         )
     cross = None
     if dataset.cross_test is not None:
-        cross = (matrix(dataset.cross_test), data.encode_labels(dataset.cross_test["mood"]))
+        cross = (
+            matrix(dataset.cross_test),
+            data.encode_labels(dataset.cross_test["mood"]),
+        )
 
     cv = None
     if options.cv:
@@ -182,6 +192,7 @@ def describe(options, config, dataset, means, model, cv, labels, cross):
         metadata["cross_catalogue"] = {
             **catalogue_record(dataset.cross, len(cross[1]), "cross"),
             "mapping": CROSS_MAPPING,
+            "shared_with_training_dropped": dataset.cross_shared,
             "held_out_fraction": HOLDOUT_FRACTION if dataset.cross_held_out else None,
             "accuracy": round(report["accuracy"], 4),
             "n": len(cross[1]),

@@ -8,7 +8,12 @@ from ml_training.mood import data
 from ml_training.mood.training import TrainingOptions, prepare
 
 # Where each synthetic mood sits on (valence, energy).
-CENTRES = {"Calm": (0.15, 0.15), "Happy": (0.8, 0.6), "Energetic": (0.45, 0.9), "Sad": (0.2, 0.45)}
+CENTRES = {
+    "Calm": (0.15, 0.15),
+    "Happy": (0.8, 0.6),
+    "Energetic": (0.45, 0.9),
+    "Sad": (0.2, 0.45),
+}
 
 
 def synthetic_catalogue(n_per_mood=12, *, seed=0, moods=CENTRES, id_prefix="Syn"):
@@ -57,7 +62,9 @@ def test_labels_are_mapped_and_study_dropped(tmp_path):
 
 
 def test_duration_column_is_read_under_its_runtime_name(tmp_path):
-    catalogue = data.load_catalogue(write_csv(synthetic_catalogue(2), tmp_path / "m.csv"))
+    catalogue = data.load_catalogue(
+        write_csv(synthetic_catalogue(2), tmp_path / "m.csv")
+    )
     assert "duration_ms" in catalogue.frame and "length" not in catalogue.frame
 
 
@@ -74,7 +81,9 @@ def test_repeats_and_conflicting_ids_are_dropped(tmp_path):
 
 def test_unknown_label_and_missing_column_are_clear_errors(tmp_path):
     with pytest.raises(ValueError, match="unknown mood label"):
-        data.load_catalogue(write_csv(synthetic_catalogue(1, moods=["Angry"]), tmp_path / "a.csv"))
+        data.load_catalogue(
+            write_csv(synthetic_catalogue(1, moods=["Angry"]), tmp_path / "a.csv")
+        )
     with pytest.raises(ValueError, match="missing column.*tempo"):
         data.load_catalogue(
             write_csv(synthetic_catalogue(1).drop(columns="tempo"), tmp_path / "b.csv")
@@ -85,14 +94,18 @@ def test_holdout_is_stable_and_about_its_fraction():
     ids = [f"Id{n:020d}" for n in range(2000)]
     mask = data.holdout_mask(ids, 0.2)
     assert 0.17 < mask.mean() < 0.23
-    np.testing.assert_array_equal(mask, data.holdout_mask(list(reversed(ids)), 0.2)[::-1])
+    np.testing.assert_array_equal(
+        mask, data.holdout_mask(list(reversed(ids)), 0.2)[::-1]
+    )
 
 
 def test_cross_catalogue_excludes_songs_of_the_training_data(tmp_path):
     main = synthetic_catalogue(5)
     other = synthetic_catalogue(5, seed=1, moods=["Happy", "chill"], id_prefix="Oth")
     other.loc[0, "id"] = main.loc[0, "id"]  # same id
-    other.loc[1, ["name", "artist"]] = main.loc[1, ["name", "artist"]].values  # same song
+    other.loc[1, ["name", "artist"]] = main.loc[
+        1, ["name", "artist"]
+    ].values  # same song
     options = TrainingOptions(
         data=write_csv(main, tmp_path / "main.csv"),
         cross=write_csv(other, tmp_path / "other.csv"),
@@ -109,12 +122,26 @@ def test_cross_catalogue_used_for_training_is_tested_on_a_held_out_part(tmp_path
     other.loc[0, "id"] = main.loc[0, "id"]
     other_path = write_csv(other, tmp_path / "other.csv")
     options = TrainingOptions(
-        data=write_csv(main, tmp_path / "main.csv"), extra=[other_path], cross=other_path
+        data=write_csv(main, tmp_path / "main.csv"),
+        extra=[other_path],
+        cross=other_path,
     )
     dataset = prepare(options)
-    (_, trained), = dataset.extras
+    ((_, trained),) = dataset.extras
     assert dataset.cross_held_out is True
     assert 0 < len(dataset.cross_test) < len(other) / 2
     assert not set(dataset.cross_test["id"]) & set(trained["id"])
     assert not set(trained["id"]) & set(main["id"])  # no CV test song trains
     assert len(dataset.cross_test) + len(trained) == len(other) - 1
+
+
+def test_training_rows_need_every_chosen_feature(tmp_path):
+    frame = synthetic_catalogue(3)
+    frame.loc[0, "length"] = None
+    catalogue = data.load_catalogue(write_csv(frame, tmp_path / "m.csv"))
+    assert len(catalogue.frame) == 12  # duration is optional when loading
+    data.with_features(catalogue, ("valence", "duration_ms"))
+    assert len(catalogue.frame) == 11
+    assert catalogue.dropped["missing_features"] == 1
+    with pytest.raises(ValueError, match="no column.*mode"):
+        data.with_features(catalogue, ("valence", "mode"))

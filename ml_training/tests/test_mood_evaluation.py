@@ -74,7 +74,7 @@ def test_cross_catalogue_is_scored_by_every_fold_model():
     cross = (features[:8], labels[:8])
 
     def oracle_fit(train_features, train_labels, seed):
-        lookup = {row[2]: label for row, label in zip(features, labels)}
+        lookup = {row[2]: label for row, label in zip(features, labels, strict=True)}
         return lambda batch: np.eye(4)[[lookup[row[2]] for row in batch]]
 
     result = cross_validate(features, labels, oracle_fit, folds=4, cross=cross)

@@ -17,7 +17,9 @@ SMOKE = dict(folds=2, epochs=2, seed=3)
 @pytest.fixture
 def catalogues(tmp_path):
     main = write_csv(synthetic_catalogue(10), tmp_path / "main.csv")
-    cross = synthetic_catalogue(6, seed=1, moods=["Happy", "chill", "study"], id_prefix="X")
+    cross = synthetic_catalogue(
+        6, seed=1, moods=["Happy", "chill", "study"], id_prefix="X"
+    )
     return main, write_csv(cross, tmp_path / "cross.csv")
 
 
@@ -109,7 +111,9 @@ def test_no_cv_writes_no_confusion_image_and_removes_a_stale_one(catalogues, tmp
 
 
 @pytest.mark.parametrize("failing", ["training", "saving"])
-def test_a_crash_leaves_the_shipped_files_in_place(catalogues, tmp_path, monkeypatch, failing):
+def test_a_crash_leaves_the_shipped_files_in_place(
+    catalogues, tmp_path, monkeypatch, failing
+):
     main, _ = catalogues
     output_dir = tmp_path / "models"
     output_dir.mkdir()

@@ -9,7 +9,6 @@ check that the page is consistent with whatever the model said.
 import pytest
 from django.urls import reverse
 
-from faces import classifier as classifier_module
 from faces.classifier import EMOTIONS
 from faces.images import NOT_AN_IMAGE_MESSAGE
 from moodsite.testing import make_song
@@ -34,13 +33,8 @@ WAIT = 20
 
 
 @pytest.fixture(autouse=True)
-def tiny_model(settings, emotion_models_dir):
-    """The live server (a thread of this process) runs on the tiny stand-in model."""
-    settings.MODELS_DIR = emotion_models_dir
+def small_pages_on_the_stand_in_model(settings, stand_in_emotion_model):
     settings.SONGS_PER_PAGE = SONGS_PER_PAGE
-    classifier_module.clear_cache()
-    yield
-    classifier_module.clear_cache()
 
 
 @pytest.fixture

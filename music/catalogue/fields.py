@@ -10,7 +10,7 @@ import re
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
-from music.features import AUDIO_FEATURES
+from music.features import AUDIO_FEATURES, UNIT_INTERVAL_FEATURES
 from music.models import Song
 
 SPOTIFY_ID = re.compile(r"[0-9A-Za-z]{22}")
@@ -117,16 +117,6 @@ def _text(max_length):
     return parse
 
 
-UNIT_INTERVAL = (
-    "danceability",
-    "acousticness",
-    "energy",
-    "instrumentalness",
-    "liveness",
-    "valence",
-    "speechiness",
-)
-
 PARSERS = {
     "spotify_id": spotify_id,
     "name": lambda text: required_text(text)[: Song._meta.get_field("name").max_length],
@@ -138,7 +128,7 @@ PARSERS = {
     "preview_url": url,
     "release_date": release_date,
     "popularity": integer(0, 100),
-    **{name: real(0, 1) for name in UNIT_INTERVAL},
+    **{name: real(0, 1) for name in UNIT_INTERVAL_FEATURES},
     "loudness": real(),
     "tempo": real(0),
     "key": integer(-1, 11),

@@ -46,7 +46,9 @@ def test_default_classifies_new_and_stale_songs_only(models_dir):
 
 
 def test_all_reclassifies_every_song_with_features(models_dir):
-    current = make_song(1, valence=0.05, mood_model_version="v2", predicted_mood="happy")
+    current = make_song(
+        1, valence=0.05, mood_model_version="v2", predicted_mood="happy"
+    )
     output = run("--all")
     assert "classified 1 songs" in output
     assert Song.objects.get(pk=current.pk).predicted_mood == "sad"
@@ -65,7 +67,11 @@ def test_overrides_are_left_alone(models_dir):
     song = make_song(1, valence=0.05, mood_override="happy")
     run("--all")
     song.refresh_from_db()
-    assert (song.mood_override, song.predicted_mood, song.mood) == ("happy", "sad", "happy")
+    assert (song.mood_override, song.predicted_mood, song.mood) == (
+        "happy",
+        "sad",
+        "happy",
+    )
 
 
 def test_missing_model_is_a_command_error(settings, tmp_path):
