@@ -46,21 +46,28 @@ def build_models(config, adapt_data):
     # The loss is a mean over members, so each member's own weight penalty
     # is scaled down to keep the penalty-to-data ratio of a lone MLP.
     regularizer = keras.regularizers.L2(config.l2 / members) if config.l2 else None
-    equation = "bf,fmh->bmh"
+    equation = "bf,mfh->bmh"
+    fan_in = adapt_data.shape[1]
     for depth, units in enumerate(config.hidden):
         x = keras.layers.EinsumDense(
             equation,
             output_shape=(members, units),
             bias_axes="mh",
             activation="relu",
+            kernel_initializer=member_glorot(fan_in, units),
             kernel_regularizer=regularizer,
             name=f"hidden{depth}",
         )(x)
+        fan_in = units
         if config.dropout:
             x = keras.layers.Dropout(config.dropout, name=f"dropout{depth}")(x)
         equation = "bmf,mfh->bmh"
     logits = keras.layers.EinsumDense(
-        equation, output_shape=(members, len(MOODS)), bias_axes="mh", name="logits"
+        equation,
+        output_shape=(members, len(MOODS)),
+        bias_axes="mh",
+        kernel_initializer=member_glorot(fan_in, len(MOODS)),
+        name="logits",
     )(x)
     member_probabilities = keras.layers.Softmax(name="member_probabilities")(logits)
     probabilities = keras.layers.GlobalAveragePooling1D(name="mood")(
@@ -69,6 +76,16 @@ def build_models(config, adapt_data):
     inference = keras.Model(inputs, probabilities, name="mood_mlp")
     training = keras.Model(inputs, member_probabilities, name="mood_mlp_members")
     return inference, training
+
+
+def member_glorot(fan_in, fan_out):
+    """Glorot-uniform for each member's (fan_in, fan_out) slice of a kernel.
+
+    Explicit limits, because Keras versions disagree on the fans of a rank-3
+    EinsumDense kernel (older ones count the member axis into both).
+    """
+    limit = float(np.sqrt(6.0 / (fan_in + fan_out)))
+    return keras.initializers.RandomUniform(minval=-limit, maxval=limit)
 
 
 def fit_model(config, features, labels, *, seed, epochs=None):

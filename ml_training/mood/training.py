@@ -66,6 +66,7 @@ def prepare(options):
     cross catalogue is also an extra, a stable hash-chosen part of it is held
     out of training and is what the cross-catalogue score is measured on.
     """
+
     def load(path):
         return data.with_features(data.load_catalogue(path), options.features)
 

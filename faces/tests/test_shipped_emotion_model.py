@@ -1,0 +1,41 @@
+"""The shipped emotion model, through the serving path, against its own report."""
+
+import json
+
+import numpy as np
+import pytest
+from django.conf import settings
+
+from faces import classifier as classifier_module
+from faces.classifier import EMOTIONS, EmotionClassifier
+
+FER = settings.BASE_DIR.parent / "shared" / "data" / "fer2013" / "fer2013.npz"
+REPORT = settings.MODELS_DIR / "emotion_model.json"
+PUBLIC_TEST = 1
+# The floor the shipped model must hold on PublicTest. The product target is
+# 0.72 (issue 3); raise this as better models ship.
+ACCURACY_FLOOR = 0.60
+
+pytestmark = [
+    pytest.mark.skipif(not FER.exists(), reason=f"FER2013 not found at {FER}"),
+    pytest.mark.skipif(not REPORT.exists(), reason="no shipped emotion model"),
+]
+
+
+@pytest.fixture(scope="module")
+def public_test():
+    with np.load(FER) as data:
+        rows = data["usage"] == PUBLIC_TEST
+        return data["pixels"][rows], data["emotion"][rows]
+
+
+def test_shipped_model_scores_what_its_report_says_on_public_test(public_test):
+    faces, labels = public_test
+    classifier_module.clear_cache()
+    probabilities = EmotionClassifier().predict_proba(faces)
+    accuracy = float((probabilities.argmax(axis=1) == labels).mean())
+    report = json.loads(REPORT.read_text())
+    assert report["emotions"] == list(EMOTIONS)
+    # LiteRT and Keras differ only by float rounding: the same faces, the same answers.
+    assert accuracy == pytest.approx(report["public_test_accuracy"], abs=0.005)
+    assert accuracy >= ACCURACY_FLOOR
