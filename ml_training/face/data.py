@@ -4,12 +4,13 @@ Augmentation is plain NumPy/OpenCV on uint8 batches so the training code stays
 backend-neutral (it runs the same under TensorFlow, PyTorch or JAX Keras).
 """
 
-import hashlib
 from dataclasses import dataclass
 
 import cv2
 import keras
 import numpy as np
+
+from ml_training.artifacts import file_sha256
 
 TRAINING, PUBLIC_TEST = 0, 1
 
@@ -21,14 +22,6 @@ class FerSplits:
     x_val: np.ndarray
     y_val: np.ndarray
     sha256: str
-
-
-def file_sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def load_fer2013(path):

@@ -266,36 +266,23 @@ def _report(config, state, splits, model, metrics):
 
 
 def _publish(model, report, state, config):
-    out = Path(config.output_dir)
-    out.mkdir(parents=True, exist_ok=True)
     clean = _clean_copy(model, config.architecture)
-    staged = []
-    with (
-        artifacts.staged_file(out / MODEL_FILE, ".keras") as model_tmp,
-        artifacts.staged_file(out / TFLITE_FILE, ".tflite") as tflite_tmp,
-        artifacts.staged_file(out / CONFUSION_FILE, ".png") as confusion_tmp,
-        artifacts.staged_file(out / CURVES_FILE, ".png") as curves_tmp,
-        artifacts.staged_file(out / REPORT_FILE, ".json") as report_tmp,
-    ):
-        clean.save(model_tmp)
-        staged.append((model_tmp, out / MODEL_FILE))
-        if config.export_tflite and keras.backend.backend() == "tensorflow":
-            export_tflite(clean, tflite_tmp)
-            staged.append((tflite_tmp, out / TFLITE_FILE))
-            report["tflite"] = TFLITE_FILE
-        else:
-            report["tflite"] = None
-        artifacts.plot_confusion_matrix(
+    export = config.export_tflite and keras.backend.backend() == "tensorflow"
+    report["tflite"] = TFLITE_FILE if export else None
+    accuracy = report["public_test_accuracy"]
+    writers = {
+        MODEL_FILE: clean.save,
+        CONFUSION_FILE: lambda path: artifacts.plot_confusion_matrix(
             report["confusion_matrix"],
             EMOTIONS,
-            confusion_tmp,
-            f"PublicTest, accuracy {report['public_test_accuracy']:.1%}",
-        )
-        artifacts.plot_training_curves(state["history"], curves_tmp, "Emotion model")
-        artifacts.write_json(report_tmp, report)
-        staged += [
-            (confusion_tmp, out / CONFUSION_FILE),
-            (curves_tmp, out / CURVES_FILE),
-            (report_tmp, out / REPORT_FILE),
-        ]
-        artifacts.publish(staged)
+            path,
+            title=f"Emotion model on PublicTest: accuracy {accuracy:.1%}",
+        ),
+        CURVES_FILE: lambda path: artifacts.plot_training_curves(
+            state["history"], path, "Emotion model (validation: PublicTest)"
+        ),
+        REPORT_FILE: lambda path: artifacts.write_json(path, report),
+    }
+    if export:
+        writers[TFLITE_FILE] = lambda path: export_tflite(clean, path)
+    artifacts.write_together(config.output_dir, writers)

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from ml_training.artifacts import file_sha256
 from music.features import REQUIRED_FEATURES
 from music.mood import MOODS, feature_matrix, normalise_columns
 
@@ -44,14 +45,6 @@ class Catalogue:
 
     def labels(self):
         return encode_labels(self.frame["mood"])
-
-
-def sha256_file(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for block in iter(lambda: file.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def encode_labels(moods):
@@ -87,7 +80,7 @@ def load_catalogue(path):
     conflicting = frame.groupby("id")["mood"].transform("nunique") > 1
     dropped["conflicting_labels"] = int(conflicting.sum())
     frame = frame.loc[~conflicting].reset_index(drop=True)
-    return Catalogue(path=path, sha256=sha256_file(path), frame=frame, dropped=dropped)
+    return Catalogue(path=path, sha256=file_sha256(path), frame=frame, dropped=dropped)
 
 
 def song_keys(frame):

@@ -13,7 +13,9 @@ def test_default_architecture_has_the_expected_shapes_and_size():
 
 
 def test_raw_pixels_in_probabilities_out():
-    model = build_emotion_model(stem_filters=(4,), entry_filters=(8, 16), middle_blocks=1)
+    model = build_emotion_model(
+        stem_filters=(4,), entry_filters=(8, 16), middle_blocks=1
+    )
     faces = np.random.default_rng(0).integers(0, 256, (3, 48, 48, 1)).astype("float32")
     probabilities = np.asarray(model(faces, training=False))
     assert probabilities.shape == (3, 7)

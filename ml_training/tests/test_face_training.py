@@ -52,7 +52,13 @@ def test_smoke_training_writes_a_loadable_model_report_and_plots(tmp_path, split
     saved = json.loads((out / "emotion_model.json").read_text())
     assert saved["public_test_accuracy"] == report["public_test_accuracy"]
     assert set(saved["per_class"]) == {
-        "angry", "disgust", "fear", "happy", "sad", "surprise", "neutral"
+        "angry",
+        "disgust",
+        "fear",
+        "happy",
+        "sad",
+        "surprise",
+        "neutral",
     }
     assert saved["epochs_trained"] == 1 and saved["data_sha256"] == "0" * 64
     assert (out / "emotion_model.tflite").stat().st_size > 0
@@ -78,7 +84,9 @@ def test_an_interrupted_run_leaves_the_shipped_model_in_place(
         raise Crash
 
     # A crash after the new model was written but before publishing.
-    monkeypatch.setattr(training.artifacts, "plot_training_curves", crash_while_plotting)
+    monkeypatch.setattr(
+        training.artifacts, "plot_training_curves", crash_while_plotting
+    )
     with pytest.raises(Crash):
         training.train_face_model(config(tmp_path), splits)
     for name, content in shipped.items():

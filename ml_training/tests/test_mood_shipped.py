@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from django.conf import settings
 
-from ml_training.mood import data
+from ml_training.artifacts import file_sha256
 from ml_training.mood.training import TrainingOptions, prepare
 from music.mood import MoodClassifier
 
@@ -45,7 +45,7 @@ def test_shipped_model_reproduces_its_cross_catalogue_accuracy(metadata):
     files = {record["file"]: record for record in metadata["data"]}
     cross = metadata["cross_catalogue"]
     for record in [*files.values(), cross]:
-        if data.sha256_file(SONGS / record["file"]) != record["sha256"]:
+        if file_sha256(SONGS / record["file"]) != record["sha256"]:
             pytest.fail(f"{record['file']} differs from the file the model saw")
     main = next(r["file"] for r in metadata["data"] if r["role"] == "train")
     extra = [SONGS / r["file"] for r in metadata["data"] if r["role"] == "extra"]

@@ -22,7 +22,11 @@ def test_one_epoch_smoke_run_publishes_a_model(tmp_path, capsys):
     write_fake_fer(data)
     out = tmp_path / "models"
     call_command(
-        "train_face_model", data=data, output_dir=out, epochs=1, batch_size=64,
+        "train_face_model",
+        data=data,
+        output_dir=out,
+        epochs=1,
+        batch_size=64,
         verbosity=0,
     )
     report = json.loads((out / "emotion_model.json").read_text())
