@@ -8,8 +8,16 @@ import itertools
 import json
 import string
 
+import numpy as np
 from PIL import Image
 
+from music.features import REQUIRED_FEATURES
+
+MOOD_MODEL_FEATURES = (*REQUIRED_FEATURES, "duration_ms", "key")
+MOOD_MODEL_MEANS = {name: 0.5 for name in REQUIRED_FEATURES} | {
+    "duration_ms": 2e5,
+    "key": 5.0,
+}
 BASE62 = string.digits + string.ascii_letters
 _song_numbers = itertools.count(1_000_000)
 
@@ -84,3 +92,45 @@ def build_tiny_emotion_model(models_dir):
     (models_dir / "emotion_model.tflite").write_bytes(tflite)
     (models_dir / "emotion_model.json").write_text(json.dumps({"version": "tiny-1"}))
     return models_dir
+
+
+def build_tiny_mood_model(directory, *, favour=None, version="test-v1"):
+    """A tiny self-contained model (+ JSON) written like train_mood_model does.
+
+    favour=None: the mood follows valence and energy (calm low/low, happy
+    high valence, energetic high energy, sad low valence); favour="sad":
+    every song is predicted sad.
+    """
+    import keras
+
+    from music.mood import MOODS
+
+    inputs = keras.Input(shape=(len(MOOD_MODEL_FEATURES),))
+    normalizer = keras.layers.Normalization(
+        mean=[MOOD_MODEL_MEANS[name] for name in MOOD_MODEL_FEATURES],
+        variance=[0.04] * len(REQUIRED_FEATURES) + [1e10, 16.0],
+    )
+    output = keras.layers.Dense(len(MOODS), activation="softmax")
+    model = keras.Model(inputs, output(normalizer(inputs)))
+    kernel = np.zeros((len(MOOD_MODEL_FEATURES), len(MOODS)), dtype=np.float32)
+    bias = np.zeros(len(MOODS), dtype=np.float32)
+    if favour is None:
+        valence, energy = (
+            MOOD_MODEL_FEATURES.index("valence"),
+            MOOD_MODEL_FEATURES.index("energy"),
+        )
+        kernel[valence] = [-1, 2, 0, -2]
+        kernel[energy] = [-2, 0, 2, 0]
+    else:
+        bias[MOODS.index(favour)] = 10.0
+    output.set_weights([kernel, bias])
+    directory.mkdir(parents=True, exist_ok=True)
+    model.save(directory / "mood_model.keras")
+    metadata = {
+        "version": version,
+        "classes": list(MOODS),
+        "features": list(MOOD_MODEL_FEATURES),
+        "feature_means": MOOD_MODEL_MEANS,
+    }
+    (directory / "mood_model.json").write_text(json.dumps(metadata))
+    return directory / "mood_model.keras"

@@ -220,22 +220,7 @@ def catalogue(tmp_path):
 
 
 @pytest.fixture
-def model_not_available(monkeypatch):
-    """music.mood.ModelNotAvailable, standing in until the mood helper adds it."""
-    import music.mood
-
-    if not hasattr(music.mood, "ModelNotAvailable"):
-        monkeypatch.setattr(
-            music.mood,
-            "ModelNotAvailable",
-            type("ModelNotAvailable", (Exception,), {}),
-            raising=False,
-        )
-    return music.mood.ModelNotAvailable
-
-
-@pytest.fixture
-def fake_classification(monkeypatch, model_not_available):
+def fake_classification(monkeypatch):
     """A stand-in music.classification that records what it was asked to do."""
     module = types.ModuleType("music.classification")
     module.calls = []

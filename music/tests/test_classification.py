@@ -3,11 +3,11 @@
 import pandas as pd
 import pytest
 
+from moodsite.testing import build_tiny_mood_model as write_mood_model
 from music.classification import classify_songs
 from music.features import REQUIRED_FEATURES
 from music.models import Song
 from music.mood import ModelNotAvailable, MoodClassifier
-from music.tests.test_mood import write_mood_model
 
 pytestmark = pytest.mark.django_db
 

@@ -5,9 +5,9 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from moodsite.testing import build_tiny_mood_model as write_mood_model
 from music.features import REQUIRED_FEATURES
 from music.models import Song
-from music.tests.test_mood import write_mood_model
 
 pytestmark = pytest.mark.django_db
 

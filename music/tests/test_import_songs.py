@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from music.models import Song
+from music.mood import ModelNotAvailable
 
 pytestmark = pytest.mark.django_db
 
@@ -107,11 +108,11 @@ def test_missing_mood_model_is_a_warning_not_a_failure(catalogue, no_classificat
     assert Song.objects.count() == 1
 
 
-def test_model_not_available_is_a_warning(catalogue, monkeypatch, model_not_available):
+def test_model_not_available_is_a_warning(catalogue, monkeypatch):
     module = types.ModuleType("music.classification")
 
     def classify_songs(queryset=None, **kwargs):
-        raise model_not_available("no saved_models/song_mood.keras")
+        raise ModelNotAvailable("no saved_models/song_mood.keras")
 
     module.classify_songs = classify_songs
     monkeypatch.setitem(sys.modules, "music.classification", module)

@@ -1,53 +1,15 @@
 """MoodClassifier: loading, catalogue columns as they come, scores."""
 
-import json
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from moodsite.testing import MOOD_MODEL_FEATURES as FEATURES
+from moodsite.testing import MOOD_MODEL_MEANS as MEANS
+from moodsite.testing import build_tiny_mood_model as write_mood_model
 from music.features import OPTIONAL_FEATURES, REQUIRED_FEATURES
-from music.mood import MOODS, ModelNotAvailable, MoodClassifier
-
-FEATURES = (*REQUIRED_FEATURES, "duration_ms", "key")
-MEANS = {name: 0.5 for name in REQUIRED_FEATURES} | {"duration_ms": 2e5, "key": 5.0}
-
-
-def write_mood_model(directory, *, favour=None, version="test-v1"):
-    """A tiny self-contained model (+ JSON) written like train_mood_model does.
-
-    favour=None: the mood follows valence and energy (calm low/low, happy
-    high valence, energetic high energy, sad low valence); favour="sad":
-    every song is predicted sad.
-    """
-    import keras
-
-    inputs = keras.Input(shape=(len(FEATURES),))
-    normalizer = keras.layers.Normalization(
-        mean=[MEANS[name] for name in FEATURES],
-        variance=[0.04] * len(REQUIRED_FEATURES) + [1e10, 16.0],
-    )
-    output = keras.layers.Dense(len(MOODS), activation="softmax")
-    model = keras.Model(inputs, output(normalizer(inputs)))
-    kernel = np.zeros((len(FEATURES), len(MOODS)), dtype=np.float32)
-    bias = np.zeros(len(MOODS), dtype=np.float32)
-    if favour is None:
-        valence, energy = FEATURES.index("valence"), FEATURES.index("energy")
-        kernel[valence] = [-1, 2, 0, -2]
-        kernel[energy] = [-2, 0, 2, 0]
-    else:
-        bias[MOODS.index(favour)] = 10.0
-    output.set_weights([kernel, bias])
-    directory.mkdir(parents=True, exist_ok=True)
-    model.save(directory / "mood_model.keras")
-    metadata = {
-        "version": version,
-        "classes": list(MOODS),
-        "features": list(FEATURES),
-        "feature_means": MEANS,
-    }
-    (directory / "mood_model.json").write_text(json.dumps(metadata))
-    return directory / "mood_model.keras"
+from music.mood import ModelNotAvailable, MoodClassifier
 
 
 def songs(**columns):
