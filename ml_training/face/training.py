@@ -190,6 +190,30 @@ def export_tflite(model, path):
     Path(path).write_bytes(converter.convert())
 
 
+def export_shipped_model(output_dir):
+    """Convert the shipped .keras model into the .tflite the site serves, in place.
+
+    For a model trained under the torch or JAX backend, whose run could not
+    export: run this once under TensorFlow. The report is updated to match.
+    """
+    output_dir = Path(output_dir)
+    model_path = output_dir / MODEL_FILE
+    if not model_path.exists():
+        raise FileNotFoundError(f"No model to export: {model_path} does not exist.")
+    model = keras.saving.load_model(model_path, compile=False)
+    report_path = output_dir / REPORT_FILE
+    report = json.loads(report_path.read_text()) if report_path.exists() else {}
+    report["tflite"] = TFLITE_FILE
+    artifacts.write_together(
+        output_dir,
+        {
+            TFLITE_FILE: lambda path: export_tflite(model, path),
+            REPORT_FILE: lambda path: artifacts.write_json(path, report),
+        },
+    )
+    return output_dir / TFLITE_FILE
+
+
 def _clean_copy(model, architecture):
     """The same layers and weights without optimizer state: a third of the size."""
     clean = build_emotion_model(**architecture)

@@ -35,6 +35,22 @@ def test_one_epoch_smoke_run_publishes_a_model(tmp_path, capsys):
     assert (out / "checkpoints" / "last.keras").exists()
 
 
+def test_export_only_converts_the_shipped_keras_model(tmp_path):
+    from ml_training.face.model import build_emotion_model
+
+    model = build_emotion_model(stem_filters=(4,), entry_filters=(8,), middle_blocks=0)
+    model.save(tmp_path / "emotion_model.keras")
+    (tmp_path / "emotion_model.json").write_text('{"tflite": null}')
+    call_command("train_face_model", export_only=True, output_dir=tmp_path, verbosity=0)
+    assert (tmp_path / "emotion_model.tflite").stat().st_size > 0
+    assert json.loads((tmp_path / "emotion_model.json").read_text())["tflite"]
+
+
+def test_export_only_without_a_model_is_a_command_error(tmp_path):
+    with pytest.raises(CommandError, match="No model to export"):
+        call_command("train_face_model", export_only=True, output_dir=tmp_path)
+
+
 def test_missing_data_is_a_command_error(tmp_path):
     with pytest.raises(CommandError, match="not found"):
         call_command("train_face_model", data=tmp_path / "nope.npz")

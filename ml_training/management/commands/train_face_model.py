@@ -39,13 +39,31 @@ class Command(BaseCommand):
             help="continue the run saved in --checkpoint-dir",
         )
         parser.add_argument(
+            "--export-only",
+            action="store_true",
+            help="only convert the shipped emotion_model.keras into .tflite (after "
+            "training under a backend without TensorFlow's converter)",
+        )
+        parser.add_argument(
             "--no-tflite",
             action="store_true",
             help="skip the LiteRT export (it needs TensorFlow)",
         )
 
     def handle(self, *args, **options):
-        from ml_training.face.training import FaceTrainingConfig, train_face_model
+        from ml_training.face.training import (
+            FaceTrainingConfig,
+            export_shipped_model,
+            train_face_model,
+        )
+
+        if options["export_only"]:
+            try:
+                path = export_shipped_model(options["output_dir"])
+            except FileNotFoundError as error:
+                raise CommandError(str(error)) from error
+            self.stdout.write(f"Wrote {path}")
+            return
 
         if not options["data"].exists():
             raise CommandError(
