@@ -21,7 +21,10 @@ from recommender.mapping import mood_for
 if missing_browser_reason() and not browser_required():
     pytest.skip(missing_browser_reason(), allow_module_level=True)
 
-from selenium.common.exceptions import StaleElementReferenceException  # noqa: E402
+from selenium.common.exceptions import (
+    StaleElementReferenceException,
+    WebDriverException,
+)  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -60,9 +63,15 @@ def upload(browser, url, path):
     browser.find_element(By.CSS_SELECTOR, "#upload-form input[type=file]").send_keys(
         str(path)
     )
-    old_page = browser.find_element(By.TAG_NAME, "html")
+    browser.execute_script("window.beforeUpload = true")
     browser.find_element(By.CSS_SELECTOR, "#upload-form button[type=submit]").click()
-    WebDriverWait(browser, WAIT).until(EC.staleness_of(old_page))
+    # A new document has no marker. While Chromium swaps documents, a look at
+    # the page can fail with a generic driver error: wait through those.
+    WebDriverWait(browser, WAIT, ignored_exceptions=(WebDriverException,)).until(
+        lambda driver: driver.execute_script(
+            "return !window.beforeUpload && document.readyState === 'complete'"
+        )
+    )
     return WebDriverWait(browser, WAIT).until(
         EC.presence_of_element_located((By.TAG_NAME, "h1"))
     )
