@@ -9,6 +9,7 @@ one of them was written: a crashed or interrupted run leaves them as they were.
 
 import json
 import math
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ DEFAULT_ARCHITECTURE = {
     "exit_filters": 0,
     "dropout": 0.3,
 }
+REPO_ROOT = Path(__file__).resolve().parents[2]
 MODEL_FILE = "emotion_model.keras"
 TFLITE_FILE = "emotion_model.tflite"
 REPORT_FILE = "emotion_model.json"
@@ -59,9 +61,10 @@ class FaceTrainingConfig:
     verbose: int = 1
 
     def to_json(self):
+        """The config as JSON, paths relative to the repo so reports are portable."""
         data = asdict(self)
         for key in ("data", "output_dir", "checkpoint_dir"):
-            data[key] = str(data[key])
+            data[key] = os.path.relpath(Path(data[key]).resolve(), REPO_ROOT)
         return data
 
 
