@@ -4,6 +4,7 @@ import keras
 import numpy as np
 import pytest
 
+from faces.classifier import EMOTIONS
 from ml_training.face import training
 from ml_training.face.data import FerSplits, augment_batch
 from ml_training.face.training import FaceTrainingConfig, learning_rate_at
@@ -51,15 +52,7 @@ def test_smoke_training_writes_a_loadable_model_report_and_plots(tmp_path, split
     assert model.output_shape == (None, 7)
     saved = json.loads((out / "emotion_model.json").read_text())
     assert saved["public_test_accuracy"] == report["public_test_accuracy"]
-    assert set(saved["per_class"]) == {
-        "angry",
-        "disgust",
-        "fear",
-        "happy",
-        "sad",
-        "surprise",
-        "neutral",
-    }
+    assert set(saved["per_class"]) == set(EMOTIONS)
     assert saved["epochs_trained"] == 1 and saved["data_sha256"] == "0" * 64
     assert (out / "emotion_model.tflite").stat().st_size > 0
     for plot in ("emotion_confusion.png", "emotion_curves.png"):
