@@ -14,7 +14,7 @@ REPORT = settings.MODELS_DIR / "emotion_model.json"
 PUBLIC_TEST = 1
 # The floor the shipped model must hold on PublicTest. The product target is
 # 0.72 (issue 3); raise this as better models ship.
-ACCURACY_FLOOR = 0.60
+ACCURACY_FLOOR = 0.65
 
 pytestmark = [
     pytest.mark.skipif(not FER.exists(), reason=f"FER2013 not found at {FER}"),

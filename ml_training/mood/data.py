@@ -80,6 +80,11 @@ def load_catalogue(path):
     conflicting = frame.groupby("id")["mood"].transform("nunique") > 1
     dropped["conflicting_labels"] = int(conflicting.sum())
     frame = frame.loc[~conflicting].reset_index(drop=True)
+    if "release_date" in frame:
+        # Not an audio feature; derived only so experiments can measure it.
+        frame["release_year"] = pd.to_numeric(
+            frame["release_date"].astype(str).str[:4], errors="coerce"
+        )
     return Catalogue(path=path, sha256=file_sha256(path), frame=frame, dropped=dropped)
 
 

@@ -29,6 +29,8 @@ SONGS = Path(__file__).resolve().parents[3] / "shared" / "data" / "songs"
 NINE = tuple(REQUIRED_FEATURES)
 DURATION = (*NINE, "duration_ms")
 ALL = (*NINE, "duration_ms", "key", "time_signature")
+# Metadata, not sound: measured to show what the playlist labels also encode.
+WITH_YEAR = (*DURATION, "release_year")
 ENSEMBLE = ModelConfig(hidden=(32,), members=5)
 SINGLE = ModelConfig(hidden=(32,), members=1)
 
@@ -48,6 +50,7 @@ EXPERIMENTS = {
         False,
     ),
     "mlp32x5+duration, +moods1": (DURATION, ENSEMBLE, True),
+    "mlp32x5+duration+release year": (WITH_YEAR, ENSEMBLE, False),
 }
 
 

@@ -68,6 +68,15 @@ def test_duration_column_is_read_under_its_runtime_name(tmp_path):
     assert "duration_ms" in catalogue.frame and "length" not in catalogue.frame
 
 
+def test_release_year_is_derived_from_the_release_date(tmp_path):
+    frame = synthetic_catalogue(1).assign(
+        release_date=["1999-05-01", "2016", "not a date", None]
+    )
+    catalogue = data.load_catalogue(write_csv(frame, tmp_path / "m.csv"))
+    years = catalogue.frame["release_year"].tolist()
+    assert years[:2] == [1999, 2016] and np.isnan(years[2]) and np.isnan(years[3])
+
+
 def test_repeats_and_conflicting_ids_are_dropped(tmp_path):
     frame = synthetic_catalogue(3)
     repeat = frame.iloc[[0]]

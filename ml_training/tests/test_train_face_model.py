@@ -27,10 +27,15 @@ def test_one_epoch_smoke_run_publishes_a_model(tmp_path, capsys):
         output_dir=out,
         epochs=1,
         batch_size=64,
+        class_weight_power=0,
+        label_smoothing=0.05,
         verbosity=0,
     )
     report = json.loads((out / "emotion_model.json").read_text())
     assert report["train_size"] == 192 and report["public_test_size"] == 64
+    # The Disgust remedy's knobs reach the run and its report.
+    assert report["config"]["class_weight_power"] == 0
+    assert report["config"]["label_smoothing"] == 0.05
     assert (out / "emotion_model.keras").exists()
     assert (out / "checkpoints" / "last.keras").exists()
 

@@ -1,6 +1,5 @@
 """MoodClassifier: loading, catalogue columns as they come, scores."""
 
-
 import numpy as np
 import pandas as pd
 import pytest

@@ -34,6 +34,19 @@ class Command(BaseCommand):
         )
         parser.add_argument("--seed", type=int, default=1337)
         parser.add_argument(
+            "--class-weight-power",
+            type=float,
+            default=0.5,
+            help="weight classes by (largest count / count) ** power, for Disgust's "
+            "436 faces: 0 = unweighted, 1 = fully balanced (default 0.5)",
+        )
+        parser.add_argument(
+            "--label-smoothing",
+            type=float,
+            default=0.1,
+            help="label smoothing of the cross-entropy (default 0.1; 0 = none)",
+        )
+        parser.add_argument(
             "--resume",
             action="store_true",
             help="continue the run saved in --checkpoint-dir",
@@ -79,6 +92,8 @@ class Command(BaseCommand):
             learning_rate=options["learning_rate"],
             patience=options["patience"],
             seed=options["seed"],
+            class_weight_power=options["class_weight_power"],
+            label_smoothing=options["label_smoothing"],
             resume=options["resume"],
             export_tflite=not options["no_tflite"],
             verbose=1 if options["verbosity"] >= 1 else 0,
