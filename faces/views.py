@@ -7,17 +7,25 @@ from PIL import Image
 from faces.analysis import analyze_rgb
 from faces.classifier import ModelNotAvailable
 from faces.forms import PhotoUploadForm
-from recommender.views import render_result
+from recommender import services, throttle
+from recommender.views import reading_url, see_other
 
-# The photo is echoed back inline at this size at most: enough to see the
-# boxes, small enough to keep the page light.
+# A photo without a face is echoed back inline (the answer to its POST, never
+# stored) at this size at most: enough to see it, small enough to keep the page light.
 PREVIEW_MAX_SIDE = 900
 
 
 def home(request):
-    """The upload page; a POSTed photo is analysed and answered with songs."""
+    """The upload page; a POSTed photo's reading is kept and its result page shown.
+
+    POST, then 303 to the reading's own URL: the result can be reloaded,
+    bookmarked and shared without sending the photo again.
+    """
     if request.method != "POST":
         return render(request, "faces/home.html", {"form": PhotoUploadForm()})
+    if not throttle.allow_analysis(request):
+        context = {"form": PhotoUploadForm(), "throttled": throttle.THROTTLED_MESSAGE}
+        return render(request, "faces/home.html", context, status=429)
 
     form = PhotoUploadForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -30,13 +38,11 @@ def home(request):
         return render(request, "faces/unavailable.html", {"error": error}, status=503)
 
     height, width = image.shape[:2]
-    photo_url = _preview_data_url(image)
     if not faces:
-        context = {"form": PhotoUploadForm(), "photo_url": photo_url}
+        context = {"form": PhotoUploadForm(), "photo_url": _preview_data_url(image)}
         return render(request, "faces/no_face.html", context)
-    return render_result(
-        request, photo_url=photo_url, image_size=(width, height), faces=faces
-    )
+    reading = services.save_reading(faces=faces, image_size=(width, height))
+    return see_other(reading_url(reading))
 
 
 def _preview_data_url(rgb):

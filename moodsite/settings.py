@@ -135,6 +135,14 @@ MODELS_DIR = Path(os.getenv("MODELS_DIR") or BASE_DIR / "saved_models")
 
 # How many songs one page of recommendations shows.
 SONGS_PER_PAGE = envint("SONGS_PER_PAGE", 6)
+# How long a photo's reading (faces, probabilities; never the photo) and its
+# result URL live. Older readings are never shown, and are deleted on the next
+# upload (and by `manage.py purge_readings`).
+READING_TTL_SECONDS = envint("READING_TTL_SECONDS", 24 * 3600)
+# Photo analyses one client (by IP address) may ask for per minute, on the
+# upload page and the API together; more get HTTP 429. 0 turns the limit off.
+# Counted in the default cache (per process unless CACHES says otherwise).
+ANALYSES_PER_MINUTE = envint("ANALYSES_PER_MINUTE", 30)
 
 SPOTIPY_CLIENT_ID = os.getenv("SPOTIPY_CLIENT_ID", "")
 SPOTIPY_CLIENT_SECRET = os.getenv("SPOTIPY_CLIENT_SECRET", "")

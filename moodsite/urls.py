@@ -3,6 +3,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("songs/", include("recommender.urls")),
+    path("", include("recommender.urls")),
     path("", include("faces.urls")),
 ]

@@ -1,44 +1,91 @@
-from django.conf import settings
-from django.http import Http404
+"""The result page of a reading, its corrections and "More songs"; thin views
+over recommender.services."""
+
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
 
+from faces.forms import PhotoUploadForm
 from music.mood import MOODS
-from recommender import visit
-from recommender.mapping import mood_for
-from recommender.selection import next_songs
-
-# Below this top probability the page admits the model is unsure.
-UNCERTAIN_BELOW = 0.4
+from recommender import services
+from recommender.forms import CorrectionForm
+from recommender.models import reading_ttl
+from recommender.wording import emotion_choices
 
 
-def render_result(request, *, photo_url, image_size, faces):
-    """The result page for an analysed photo: faces, emotion, mood and first songs.
+def see_other(url):
+    """303: the answer to a POST is fetched with GET, so a reload never resubmits."""
+    response = HttpResponseRedirect(url)
+    response.status_code = 303
+    return response
 
-    Called by the upload view once faces were found; the photo itself is
-    only echoed back inline and never stored.
-    """
-    main_face = faces[0]
-    mood = mood_for(main_face.emotion)
-    visit.remember_analysis(
-        request.session,
-        emotion=main_face.emotion,
-        probabilities=main_face.probabilities,
-        mood=mood,
-        face_count=len(faces),
+
+def reading_url(reading, choice=None):
+    url = reverse("recommender:reading", args=[reading.pk])
+    return f"{url}?face={choice}" if choice else url
+
+
+@require_GET
+def reading(request, reading_id):
+    """A photo's reading: its faces, the chosen one's emotion, and songs for it."""
+    found = services.find_reading(reading_id)
+    if found is None:
+        return reading_gone(request)
+    recommendation = services.reading_songs(
+        reading=found, choice=request.GET.get("face"), session=request.session
     )
-    page = _next_page(request, mood)
-    width, height = image_size
+    return render_reading(request, recommendation)
+
+
+@require_POST
+def correct(request, reading_id):
+    """ "Not quite?": the visitor picks the emotion; the songs follow it."""
+    found = services.find_reading(reading_id)
+    if found is None:
+        return reading_gone(request)
+    form = CorrectionForm(request.POST, reading=found)
+    if not form.is_valid():
+        recommendation = services.reading_songs(
+            reading=found, choice=request.POST.get("choice"), session=request.session
+        )
+        return render_reading(request, recommendation, form=form, status=400)
+    choice = form.cleaned_data["choice"]
+    services.correct_reading(
+        reading=found, choice=choice, emotion=form.cleaned_data["emotion"]
+    )
+    return see_other(reading_url(found, choice))
+
+
+def render_reading(request, recommendation, *, form=None, status=200):
+    reading, pick = recommendation.reading, recommendation.pick
     context = {
-        "photo_url": photo_url,
-        "faces": [_face_context(face, width, height) for face in faces],
-        "main_face": main_face,
-        "probabilities": _sorted_probabilities(main_face.probabilities),
-        "mood": mood,
-        "page": page,
-        "uncertain": main_face.probabilities[main_face.emotion] < UNCERTAIN_BELOW,
+        "reading": reading,
+        "pick": pick,
+        "choices": [
+            {
+                "pick": other,
+                "url": reading_url(reading, other.key),
+                "box": None if other.is_group else _box(other, reading),
+            }
+            for other in reading.picks()
+        ],
+        "mood": pick.mood,
+        "page": recommendation.page,
+        "more_url": reading_url(reading),
+        "correction_form": form,
+        "emotion_choices": emotion_choices(),
     }
-    return render(request, "recommender/result.html", context)
+    return render(request, "recommender/result.html", context, status=status)
+
+
+def reading_gone(request):
+    """Unknown or expired: a friendly 404 with the upload form."""
+    context = {
+        "form": PhotoUploadForm(),
+        "ttl_hours": round(reading_ttl().total_seconds() / 3600),
+    }
+    return render(request, "recommender/reading_gone.html", context, status=404)
 
 
 @require_GET
@@ -46,35 +93,20 @@ def more_songs(request, mood):
     """The next songs of a mood ("More songs"); a fragment when fetched by the page."""
     if mood not in MOODS:
         raise Http404("No such mood")
-    page = _next_page(request, mood)
+    page = services.songs_for_mood(mood=mood, session=request.session)
     if request.GET.get("fragment"):
         return render(request, "recommender/_song_list.html", {"page": page})
-    analysis = visit.last_analysis(request.session)
-    context = {"page": page, "mood": mood, "analysis": analysis}
-    if analysis and analysis["mood"] == mood:
-        context["probabilities"] = _sorted_probabilities(analysis["probabilities"])
+    context = {"page": page, "mood": mood, "more_url": request.path}
     return render(request, "recommender/more.html", context)
 
 
-def _next_page(request, mood):
-    seen = visit.seen_songs(request.session, mood)
-    page = next_songs(mood, seen, settings.SONGS_PER_PAGE)
-    visit.record_page(request.session, page)
-    return page
-
-
-def _face_context(face, width, height):
-    x, y, w, h = face.box
+def _box(pick, reading):
+    x, y, w, h = reading.faces[int(pick.key) - 1]["box"]
+    width, height = reading.image_width, reading.image_height
+    # Percentages, so the boxes follow the photo as the page scales it.
     return {
-        "emotion": face.emotion,
-        "confidence": face.probabilities[face.emotion],
-        # Percentages, so the boxes follow the photo as the page scales it.
         "left": 100 * x / width,
         "top": 100 * y / height,
         "width": 100 * w / width,
         "height": 100 * h / height,
     }
-
-
-def _sorted_probabilities(probabilities):
-    return sorted(probabilities.items(), key=lambda item: item[1], reverse=True)

@@ -5,9 +5,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from faces import classifier as classifier_module
+from faces.classifier import EMOTIONS
 from moodsite.testing import encode_image
 from music.models import Song
-from recommender import visit
+from recommender import throttle, visit
+from recommender.mapping import mood_for
+from recommender.models import Reading
 
 # The views run on the tiny stand-in model, not on the shipped weights.
 pytestmark = pytest.mark.usefixtures("stand_in_emotion_model")
@@ -33,24 +36,50 @@ def test_home_shows_the_upload_form(client, db):
     )
 
 
-def test_a_face_gets_its_emotion_mood_and_songs(client, pool, astronaut, settings):
+def test_a_face_is_kept_as_a_reading_and_answered_with_a_303_to_its_page(
+    client, pool, astronaut, settings
+):
     settings.SONGS_PER_PAGE = 1
     response = upload(client, encode_image(astronaut, "JPEG"), "me.jpg", "image/jpeg")
-    assert response.status_code == 200
-    context = response.context
-    face = context["main_face"]
-    mood = context["mood"]
-    assert face.emotion in face.probabilities and len(face.probabilities) == 7
-    assert len(context["faces"]) == 1 and b"face-box" in response.content
-    assert response.content.count(b"<tr>") == 7  # all seven probabilities shown
-    songs = context["page"].songs
-    assert songs and all(song.mood == mood for song in songs)
-    assert b"Open in Spotify" in response.content
-    assert b"data:image/jpeg;base64," in response.content
+    assert response.status_code == 303
+    reading = Reading.objects.get()
+    assert response["Location"] == reverse("recommender:reading", args=[reading.pk])
+    assert len(reading.faces) == 1 and (reading.image_width, reading.image_height) == (
+        512,
+        512,
+    )
+    face = reading.faces[0]
+    assert set(face["probabilities"]) == set(EMOTIONS) and len(face["box"]) == 4
+    assert reading.emotion_model_version == "tiny-1"
+
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    pick = page.context["pick"]
+    assert pick.key == "1" and pick.mood == mood_for(pick.predicted)
+    assert page.content.count(b"<tr>") == 7  # all seven probabilities shown
+    songs = page.context["page"].songs
+    assert songs and all(song.mood == pick.mood for song in songs)
+    assert b"Open in Spotify" in page.content
+    # The photo itself is neither stored nor sent back.
+    assert b"data:image" not in page.content
     # The refresh button continues this visit's mood without repeats.
-    more = client.get(reverse("recommender:more", args=[mood]))
+    more = client.get(reverse("recommender:more", args=[pick.mood]))
     assert not {s.pk for s in more.context["page"].songs} & {s.pk for s in songs}
-    assert visit.last_analysis(client.session)["emotion"] == face.emotion
+
+
+def test_too_many_analyses_from_one_client_are_429(
+    client, pool, astronaut, settings, monkeypatch
+):
+    settings.ANALYSES_PER_MINUTE = 2
+    monkeypatch.setattr(throttle, "current_window", lambda: 7)
+    data = encode_image(astronaut)
+    assert [upload(client, data).status_code for _ in range(3)] == [303, 303, 429]
+    response = upload(client, data)
+    assert response.status_code == 429
+    assert throttle.THROTTLED_MESSAGE.encode() in response.content.replace(
+        b"&#x27;", b"'"
+    )
+    assert Reading.objects.count() == 2
 
 
 def test_no_face_is_a_clear_answer_with_a_way_to_try_again(client, pool, faceless):
@@ -58,10 +87,12 @@ def test_no_face_is_a_clear_answer_with_a_way_to_try_again(client, pool, faceles
     assert response.status_code == 200
     assert b"No face found" in response.content
     assert b'type="file"' in response.content
+    assert not Reading.objects.exists()
 
 
 def test_empty_pool_says_how_to_fill_it(client, db, astronaut):
     response = upload(client, encode_image(astronaut))
+    response = client.get(response["Location"])
     assert response.status_code == 200
     assert b"import_songs" in response.content
 
@@ -90,7 +121,8 @@ def test_bad_files_are_400_with_a_message_and_store_nothing(
     assert b'class="errors"' in response.content
     assert message in response.content.lower() or message in response.content
     assert list(Song.objects.values_list("pk", "updated")) == songs_before
-    assert visit.last_analysis(client.session) is None
+    assert not Reading.objects.exists()
+    assert visit.seen_songs(client.session, "happy") == []
 
 
 def test_missing_file_field_is_400(client, db):
@@ -122,5 +154,5 @@ def test_photo_is_not_written_anywhere(client, pool, astronaut, tmp_path, settin
     settings.FILE_UPLOAD_TEMP_DIR = tmp_path
     with io.BytesIO(encode_image(astronaut)) as data:
         response = upload(client, data.getvalue())
-    assert response.status_code == 200
+    assert response.status_code == 303
     assert list(tmp_path.iterdir()) == []

@@ -1,7 +1,5 @@
 from django.urls import reverse
 
-from recommender import visit
-
 
 def more_url(mood, **params):
     url = reverse("recommender:more", args=[mood])
@@ -32,21 +30,6 @@ def test_fragment_is_just_the_song_list(client, make_songs):
     assert response.status_code == 200
     assert "<html" not in body and 'id="songs"' in body
     assert song.name in body and song.spotify_url in body
-
-
-def test_page_shows_last_analysis_of_the_visit(client, make_songs):
-    make_songs("energetic", 2)
-    session = client.session
-    visit.remember_analysis(
-        session,
-        emotion="surprise",
-        probabilities={"surprise": 0.9, "happy": 0.1},
-        mood="energetic",
-        face_count=1,
-    )
-    session.save()
-    response = client.get(more_url("energetic"))
-    assert b"surprise" in response.content and b"90%" in response.content
 
 
 def test_empty_pool_explains_how_to_fill_it(client, db):

@@ -1,7 +1,18 @@
-// "More songs" swaps the song list in place (the photo stays on the page);
-// without JavaScript the form still works as a plain GET to the next page.
+// Song lists: players that load on "Play", and "More songs" swapping the list
+// in place (focus moves to the first new song, the live region says what
+// changed). Without JavaScript the form is a plain GET of the next page.
+// reading.js calls moodsite.bindSongs() on the song section it swaps in.
 (function () {
   "use strict";
+  var moodsite = (window.moodsite = window.moodsite || {});
+
+  moodsite.announce = function (text) {
+    var region = document.getElementById("announcer");
+    if (!region) return;
+    // Emptied first, so the same words said twice are announced twice.
+    region.textContent = "";
+    window.setTimeout(function () { region.textContent = text; }, 50);
+  };
 
   function bindPlayers(root) {
     root.querySelectorAll("button.play").forEach(function (button) {
@@ -22,13 +33,29 @@
     });
   }
 
-  var form = document.getElementById("more-form");
-  if (form) {
+  function showNewSongs(fresh, mood) {
+    document.getElementById("songs").replaceWith(fresh);
+    bindPlayers(fresh);
+    var first = fresh.querySelector(".song");
+    var notice = fresh.querySelector(".notice");
+    var count = fresh.querySelectorAll(".song").length;
+    var message = count + " new " + mood + " song" + (count === 1 ? "" : "s") + ".";
+    moodsite.announce((notice ? notice.textContent.trim() + " " : "") + message);
+    if (first) {
+      first.setAttribute("tabindex", "-1");
+      first.focus();
+    }
+  }
+
+  function bindMoreForm(root) {
+    var form = root.querySelector("#more-form");
+    if (!form) return;
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       var button = form.querySelector("button");
+      var mood = document.getElementById("songs").dataset.mood;
       button.disabled = true;
-      fetch(form.action + "?fragment=1", { credentials: "same-origin" })
+      fetch(form.dataset.fragment, { credentials: "same-origin" })
         .then(function (response) {
           if (!response.ok) throw new Error(response.status);
           return response.text();
@@ -36,13 +63,16 @@
         .then(function (html) {
           var holder = document.createElement("div");
           holder.innerHTML = html;
-          var fresh = holder.querySelector("#songs");
-          document.getElementById("songs").replaceWith(fresh);
-          bindPlayers(fresh);
+          showNewSongs(holder.querySelector("#songs"), mood);
         })
         .catch(function () { form.submit(); })
         .finally(function () { button.disabled = false; });
     });
   }
-  bindPlayers(document);
+
+  moodsite.bindSongs = function (root) {
+    bindPlayers(root);
+    bindMoreForm(root);
+  };
+  moodsite.bindSongs(document);
 })();

@@ -1,0 +1,196 @@
+"""The JSON API (/api/v1/...) and the health check (/healthz).
+
+The API is for non-browser clients: it sets and reads no cookies and keeps no
+session, so CSRF (an attack that rides on a browser's cookies) does not apply
+to it and its POST is csrf_exempt. Errors carry the pages' messages.
+"""
+
+import json
+
+import numpy as np
+from django.conf import settings
+from django.db import DatabaseError
+from django.http import JsonResponse
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+
+from faces.analysis import analyze_rgb
+from faces.classifier import FACE_SIZE, EmotionClassifier, ModelNotAvailable
+from faces.forms import PhotoUploadForm
+from music.models import Song
+from music.mood import MODEL_FILENAME, MOODS
+from recommender import services, throttle
+
+MAX_LIMIT = 50
+MAX_EXCLUDE = 1000
+NO_FACE_MESSAGE = (
+    "We couldn't find a face in this photo. Try one where a face looks towards "
+    "the camera, well lit and not too small."
+)
+MISSING_IMAGE_MESSAGE = "Please send the photo as the multipart form field 'image'."
+# The form's error codes that mean "too big to accept": 413, as HTTP says.
+TOO_LARGE_CODES = {"too_large"}
+
+
+def error(status, code, message):
+    return JsonResponse(
+        {"error": {"status": status, "code": code, "message": message}},
+        status=status,
+    )
+
+
+def method_not_allowed(allowed):
+    response = error(405, "method_not_allowed", f"Use {allowed}.")
+    response["Allow"] = allowed
+    return response
+
+
+@csrf_exempt  # no cookies or session: see the module docstring
+def analyze(request):
+    """POST a photo (multipart field `image`): its faces, mood and first songs."""
+    if request.method != "POST":
+        return method_not_allowed("POST")
+    if not throttle.allow_analysis(request):
+        return error(429, "throttled", throttle.THROTTLED_MESSAGE)
+    upload = request.FILES.get("image")
+    form = PhotoUploadForm(data={}, files={"photo": upload} if upload else {})
+    if not form.is_valid():
+        problem = form.errors.as_data()["photo"][0]
+        if problem.code == "required":
+            return error(400, "missing_image", MISSING_IMAGE_MESSAGE)
+        status = 413 if problem.code in TOO_LARGE_CODES else 400
+        return error(status, problem.code or "invalid", problem.messages[0])
+    image = form.cleaned_data["image"]
+    try:
+        faces = analyze_rgb(image)
+    except ModelNotAvailable as exc:
+        return error(503, "model_unavailable", str(exc))
+    if not faces:
+        return JsonResponse(
+            {
+                "faces": [],
+                "mood": None,
+                "songs": [],
+                "result_url": None,
+                "message": NO_FACE_MESSAGE,
+            }  # fmt: skip
+        )
+    height, width = image.shape[:2]
+    recommendation = services.recommend_for_photo(
+        faces=faces, image_size=(width, height)
+    )
+    return JsonResponse(recommendation_json(request, recommendation))
+
+
+def songs(request):
+    """GET ?mood=calm&exclude=1,2&limit=6: the next songs of a mood."""
+    if request.method != "GET":
+        return method_not_allowed("GET")
+    mood = request.GET.get("mood", "")
+    if mood not in MOODS:
+        return error(400, "bad_mood", f"mood must be one of: {', '.join(MOODS)}.")
+    try:
+        exclude = [
+            int(part)
+            for value in request.GET.getlist("exclude")
+            for part in value.split(",")
+            if part.strip()
+        ]
+        limit = int(request.GET.get("limit") or settings.SONGS_PER_PAGE)
+    except ValueError:
+        return error(400, "bad_number", "exclude and limit must be whole numbers.")
+    if not 1 <= limit <= MAX_LIMIT:
+        return error(400, "bad_limit", f"limit must be from 1 to {MAX_LIMIT}.")
+    if len(exclude) > MAX_EXCLUDE:
+        return error(400, "bad_exclude", f"exclude at most {MAX_EXCLUDE} songs.")
+    page = services.songs_for_mood(mood=mood, exclude=exclude, count=limit)
+    return JsonResponse(
+        {
+            "mood": mood,
+            "songs": [song_json(song) for song in page.songs],
+            "pool_size": page.pool_size,
+            "started_over": page.started_over,
+        }
+    )
+
+
+def healthz(request):
+    """200 with the model versions and songs per mood when all answer, else 503.
+
+    The emotion model is loaded and run on a blank face, as uploads use it.
+    The mood model is checked by its files and metadata only: pages never run
+    it (songs are classified offline), and loading it would pull TensorFlow
+    into every web process for the sake of a health check.
+    """
+    problems, models, counts = [], {}, {}
+    try:
+        recommendable = Song.objects.recommendable()
+        counts = {mood: recommendable.in_mood(mood).count() for mood in MOODS}
+    except DatabaseError as exc:
+        problems.append(f"database: {exc}")
+    try:
+        classifier = EmotionClassifier()
+        classifier.predict_proba(np.zeros((1, FACE_SIZE, FACE_SIZE), np.uint8))
+        models["emotion"] = classifier.version
+    except (ModelNotAvailable, OSError, ValueError, RuntimeError) as exc:
+        problems.append(f"emotion model: {exc}")
+    try:
+        models["mood"] = mood_model_version()
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        problems.append(f"mood model: {exc}")
+    if problems:
+        return JsonResponse({"status": "unavailable", "problems": problems}, status=503)
+    return JsonResponse({"status": "ok", "models": models, "songs": counts})
+
+
+def mood_model_version():
+    models_dir = settings.MODELS_DIR
+    if not (models_dir / MODEL_FILENAME).is_file():
+        raise OSError(f"no {MODEL_FILENAME} in {models_dir}")
+    metadata = json.loads(
+        (models_dir / MODEL_FILENAME).with_suffix(".json").read_text()
+    )
+    return str(metadata["version"])
+
+
+def recommendation_json(request, recommendation):
+    reading, pick = recommendation.reading, recommendation.pick
+    result_url = reverse("recommender:reading", args=[reading.pk])
+    body = {
+        "faces": [
+            {
+                "box": dict(
+                    zip(("x", "y", "width", "height"), face["box"], strict=True)
+                ),
+                **pick_json(reading.pick(str(number))),
+            }
+            for number, face in enumerate(reading.faces, start=1)
+        ],
+        "mood": pick.mood,
+        "music_follows": pick.key,
+        "songs": [song_json(song) for song in recommendation.page.songs],
+        "result_url": request.build_absolute_uri(result_url),
+        "expires": reading.expires.isoformat(),
+    }
+    if len(reading.faces) >= 2:
+        body["group"] = pick_json(reading.pick("group"))
+    return body
+
+
+def pick_json(pick):
+    return {
+        "emotion": pick.predicted,
+        "label": pick.predicted_adjective,
+        "probabilities": {k: round(p, 4) for k, p in pick.probabilities.items()},
+    }
+
+
+def song_json(song):
+    return {
+        "id": song.pk,
+        "name": song.name,
+        "artists": song.artists,
+        "album": song.album,
+        "cover": song.cover_url or None,
+        "spotify_url": song.spotify_url,
+    }

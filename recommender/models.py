@@ -1,0 +1,203 @@
+"""What the site keeps of a photo's reading (never the photo), and corrections."""
+
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from faces.classifier import EMOTIONS
+from recommender.mapping import mood_for
+from recommender.wording import adjective, emotion_choices
+
+# The choice that blends every face (weighted by its size); faces are "1", "2"...
+GROUP = "group"
+# Below this top probability the page admits the model is unsure.
+UNCERTAIN_BELOW = 0.4
+
+
+def new_reading_id():
+    """128 random bits, URL-safe: a result URL can be shared but not guessed."""
+    return secrets.token_urlsafe(16)
+
+
+def reading_ttl():
+    return timedelta(seconds=settings.READING_TTL_SECONDS)
+
+
+class ReadingQuerySet(models.QuerySet):
+    def fresh(self):
+        """Readings younger than READING_TTL_SECONDS: the only ones ever shown."""
+        return self.filter(created__gt=timezone.now() - reading_ttl())
+
+    def expired(self):
+        return self.filter(created__lte=timezone.now() - reading_ttl())
+
+
+class Reading(models.Model):
+    """The faces found in one photo and what the model read in each.
+
+    Kept for READING_TTL_SECONDS so its result URL can be reloaded and shared;
+    the photo itself is never stored (the uploading browser keeps a preview).
+    """
+
+    id = models.CharField(
+        primary_key=True, max_length=32, default=new_reading_id, editable=False
+    )
+    created = models.DateTimeField(default=timezone.now, db_index=True)
+    image_width = models.PositiveIntegerField()
+    image_height = models.PositiveIntegerField()
+    # [{"box": [x, y, w, h], "probabilities": {emotion: p}}], largest face first.
+    faces = models.JSONField()
+    # {"1": "fear", "group": "sad"}: the emotion a visitor chose for a choice.
+    corrections = models.JSONField(default=dict, blank=True)
+    emotion_model_version = models.CharField(max_length=64, blank=True)
+
+    objects = ReadingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+
+    def __str__(self):
+        return f"Reading {self.id} ({len(self.faces)} faces)"
+
+    @property
+    def expires(self):
+        return self.created + reading_ttl()
+
+    def choice_keys(self):
+        keys = [str(number) for number in range(1, len(self.faces) + 1)]
+        return keys + [GROUP] if len(self.faces) >= 2 else keys
+
+    def default_choice(self):
+        """A group photo's music follows the group; a portrait's, its face."""
+        return GROUP if len(self.faces) >= 2 else "1"
+
+    def pick(self, key=None):
+        """The Pick for a choice key (default: default_choice()); None if unknown."""
+        key = key or self.default_choice()
+        if key not in self.choice_keys():
+            return None
+        if key == GROUP:
+            probabilities = blend(self.faces)
+        else:
+            probabilities = self.faces[int(key) - 1]["probabilities"]
+        return Pick(
+            key=key,
+            probabilities=probabilities,
+            corrected=self.corrections.get(key, ""),
+        )
+
+    def picks(self):
+        return [self.pick(key) for key in self.choice_keys()]
+
+
+def blend(faces):
+    """The faces' probabilities averaged, each weighted by its box's area."""
+    areas = [face["box"][2] * face["box"][3] for face in faces]
+    total = sum(areas) or 1
+    return {
+        emotion: sum(
+            face["probabilities"][emotion] * area
+            for face, area in zip(faces, areas, strict=True)
+        )
+        / total
+        for emotion in EMOTIONS
+    }
+
+
+@dataclass(frozen=True)
+class Pick:
+    """What the music follows: one face, or the whole group, of a reading."""
+
+    key: str
+    probabilities: dict
+    corrected: str = ""  # the emotion the visitor chose instead, if they did
+
+    @property
+    def is_group(self):
+        return self.key == GROUP
+
+    @property
+    def label(self):
+        return "Whole group" if self.is_group else f"Face {self.key}"
+
+    @property
+    def predicted(self):
+        return max(EMOTIONS, key=lambda emotion: self.probabilities[emotion])
+
+    @property
+    def confidence(self):
+        return self.probabilities[self.predicted]
+
+    @property
+    def emotion(self):
+        """What the music follows: the visitor's correction wins over the model."""
+        return self.corrected or self.predicted
+
+    @property
+    def mood(self):
+        return mood_for(self.emotion)
+
+    @property
+    def uncertain(self):
+        return not self.corrected and self.confidence < UNCERTAIN_BELOW
+
+    @property
+    def adjective(self):
+        return adjective(self.emotion)
+
+    @property
+    def predicted_adjective(self):
+        return adjective(self.predicted)
+
+    @property
+    def headline_prefix(self):
+        """The words before the emotion: "You look" [afraid]."""
+        if self.corrected:
+            return "You said you feel" if not self.is_group else "You said you all feel"
+        who = "together you look" if self.is_group else "you look"
+        if self.uncertain:
+            return f"Hard to tell — {who} closest to"
+        return who[0].upper() + who[1:]
+
+    @property
+    def sorted_probabilities(self):
+        return sorted(self.probabilities.items(), key=lambda item: -item[1])
+
+
+class EmotionCorrection(models.Model):
+    """How often visitors said a face showed `chosen` where the model read `predicted`.
+
+    Counts only, no link to a reading or a visitor: anonymous by construction.
+    """
+
+    predicted = models.CharField(max_length=10, choices=emotion_choices())
+    chosen = models.CharField(max_length=10, choices=emotion_choices())
+    count = models.PositiveIntegerField(default=0)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["predicted", "chosen"], name="one_count_per_correction"
+            )
+        ]
+        ordering = ["predicted", "chosen"]
+
+    def __str__(self):
+        return f"{self.predicted} → {self.chosen}: {self.count}"
+
+
+class ModelReport(models.Model):
+    """No table: gives the admin its "Model reports" page (recommender.admin)."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        verbose_name = "model report"
+
+    def __str__(self):
+        return "Model reports"

@@ -1,0 +1,35 @@
+"""Readings made directly (no photo, no model): faces with chosen probabilities."""
+
+import pytest
+
+from faces.analysis import FaceResult
+from faces.classifier import EMOTIONS
+from recommender import services
+
+
+def probabilities(emotion, p):
+    """`emotion` at p, the rest shared evenly by the other six."""
+    rest = (1 - p) / (len(EMOTIONS) - 1)
+    return {name: (p if name == emotion else rest) for name in EMOTIONS}
+
+
+def face(emotion, p=0.8, box=(10, 10, 100, 100)):
+    return FaceResult(box=box, probabilities=probabilities(emotion, p), emotion=emotion)
+
+
+@pytest.fixture
+def make_reading(db):
+    """make_reading(face(...), face(...), size=(640, 480)) -> a saved Reading."""
+
+    def make(*faces, size=(640, 480)):
+        return services.save_reading(faces=list(faces), image_size=size)
+
+    return make
+
+
+@pytest.fixture
+def all_moods(make_songs):
+    """Three songs in every mood."""
+    from music.mood import MOODS
+
+    return {mood: make_songs(mood, 3) for mood in MOODS}

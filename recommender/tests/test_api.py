@@ -1,0 +1,163 @@
+import numpy as np
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from faces import classifier as classifier_module
+from faces.classifier import EMOTIONS
+from faces.images import NOT_AN_IMAGE_MESSAGE
+from moodsite.testing import encode_image
+from recommender import throttle
+from recommender.mapping import mood_for
+from recommender.models import Reading
+from recommender.tests.conftest import face
+
+
+@pytest.fixture
+def api():
+    """A client that enforces CSRF, as a browser's request would be checked."""
+    return Client(enforce_csrf_checks=True)
+
+
+def analyze(api, data, name="photo.png", field="image"):
+    files = {field: SimpleUploadedFile(name, data)} if data is not None else {}
+    return api.post(reverse("recommender:api-analyze"), files)
+
+
+@pytest.mark.usefixtures("stand_in_emotion_model")
+def test_analyze_answers_faces_mood_songs_and_the_result_url(
+    api, all_moods, astronaut, settings
+):
+    settings.SONGS_PER_PAGE = 2
+    response = analyze(api, encode_image(astronaut))
+    assert response.status_code == 200 and response["Content-Type"] == (
+        "application/json"
+    )
+    body = response.json()
+    (found,) = body["faces"]
+    assert set(found["box"]) == {"x", "y", "width", "height"}
+    assert set(found["probabilities"]) == set(EMOTIONS)
+    assert found["emotion"] == max(
+        found["probabilities"], key=found["probabilities"].get
+    )
+    assert body["mood"] == mood_for(found["emotion"]) and "group" not in body
+    assert len(body["songs"]) == 2
+    assert {song["id"] for song in body["songs"]} <= {
+        song.pk for song in all_moods[body["mood"]]
+    }
+    reading = Reading.objects.get()
+    assert body["result_url"] == f"http://testserver/r/{reading.pk}/"
+    assert not response.cookies  # no session, no CSRF cookie
+    assert api.get(body["result_url"]).status_code == 200
+
+
+@pytest.mark.usefixtures("stand_in_emotion_model")
+def test_analyze_gives_the_group_for_two_faces(api, all_moods, monkeypatch):
+    faces = [face("happy", box=(0, 0, 50, 50)), face("sad", box=(60, 0, 40, 40))]
+    monkeypatch.setattr("recommender.api.analyze_rgb", lambda image: faces)
+    body = analyze(api, encode_image(_gray())).json()
+    assert [f["emotion"] for f in body["faces"]] == ["happy", "sad"]
+    assert body["group"]["emotion"] == "happy" and body["music_follows"] == "group"
+    assert body["group"]["label"] == "happy"
+
+
+def _gray():
+    return np.full((100, 120, 3), 128, np.uint8)
+
+
+@pytest.mark.usefixtures("stand_in_emotion_model")
+def test_no_face_is_an_empty_answer_not_an_error(api, db, faceless):
+    response = analyze(api, encode_image(faceless))
+    assert response.status_code == 200
+    assert response.json()["faces"] == [] and response.json()["result_url"] is None
+    assert not Reading.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "data, field, status, code",
+    [
+        (b"just text", "image", 400, "invalid"),
+        (b"", "image", 400, "empty"),
+        (None, "image", 400, "missing_image"),
+        (b"x", "photo", 400, "missing_image"),
+    ],
+)
+def test_bad_uploads_are_json_errors_with_the_pages_messages(
+    api, db, data, field, status, code
+):
+    response = analyze(api, data, field=field)
+    assert response.status_code == status
+    error = response.json()["error"]
+    assert error["status"] == status and error["message"]
+    if data == b"just text":
+        assert error["message"] == NOT_AN_IMAGE_MESSAGE
+
+
+def test_too_large_is_413(api, db, astronaut, settings):
+    settings.MAX_UPLOAD_BYTES = 1000
+    response = analyze(api, encode_image(astronaut))
+    assert response.status_code == 413
+    assert "larger than 1000 bytes" in response.json()["error"]["message"]
+
+
+def test_missing_model_is_503(api, db, astronaut, settings, tmp_path):
+    settings.MODELS_DIR = tmp_path
+    classifier_module.clear_cache()
+    response = analyze(api, encode_image(astronaut))
+    assert response.status_code == 503
+    assert "not installed" in response.json()["error"]["message"]
+
+
+@pytest.mark.usefixtures("stand_in_emotion_model")
+def test_too_many_analyses_are_429(api, db, faceless, settings, monkeypatch):
+    settings.ANALYSES_PER_MINUTE = 1
+    monkeypatch.setattr(throttle, "current_window", lambda: 42)
+    data = encode_image(faceless)
+    assert analyze(api, data).status_code == 200
+    response = analyze(api, data)
+    assert response.status_code == 429
+    assert response.json()["error"]["message"] == throttle.THROTTLED_MESSAGE
+
+
+def test_analyze_is_post_only(api, db):
+    response = api.get(reverse("recommender:api-analyze"))
+    assert response.status_code == 405 and response["Allow"] == "POST"
+
+
+def songs(api, **params):
+    return api.get(reverse("recommender:api-songs"), params)
+
+
+def test_songs_of_a_mood_without_the_excluded(api, make_songs):
+    calm = make_songs("calm", 5, cover_url="https://i.scdn.co/image/x")
+    make_songs("sad", 2)
+    excluded = [calm[0].pk, calm[1].pk]
+    response = songs(api, mood="calm", exclude=",".join(map(str, excluded)), limit=10)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["mood"] == "calm" and body["pool_size"] == 5
+    assert {song["id"] for song in body["songs"]} == {s.pk for s in calm[2:]}
+    song = body["songs"][0]
+    assert set(song) == {"id", "name", "artists", "album", "cover", "spotify_url"}
+    assert song["spotify_url"].startswith("https://open.spotify.com/track/")
+    assert song["cover"] == "https://i.scdn.co/image/x"
+    assert len(songs(api, mood="calm", limit=2).json()["songs"]) == 2
+
+
+@pytest.mark.parametrize(
+    "params, code",
+    [
+        ({"mood": "grumpy"}, "bad_mood"),
+        ({}, "bad_mood"),
+        ({"mood": "calm", "limit": "lots"}, "bad_number"),
+        ({"mood": "calm", "exclude": "1,x"}, "bad_number"),
+        ({"mood": "calm", "limit": "0"}, "bad_limit"),
+        ({"mood": "calm", "limit": "51"}, "bad_limit"),
+        ({"mood": "calm", "exclude": ",".join(["1"] * 1001)}, "bad_exclude"),
+    ],
+)
+def test_bad_song_queries_are_400(api, db, params, code):
+    response = songs(api, **params)
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == code
