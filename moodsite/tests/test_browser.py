@@ -6,15 +6,21 @@ emotion the astronaut shows is arbitrary; every mood has songs, and the tests
 check that the page is consistent with whatever the model said.
 """
 
+import re
+from pathlib import Path
+
 import pytest
 from django.urls import reverse
 
-from faces.classifier import EMOTIONS
 from faces.images import NOT_AN_IMAGE_MESSAGE
 from moodsite.testing import make_song
 from moodsite.tests.conftest import browser_required, missing_browser_reason
 from music.mood import MOODS
+from recommender import services
 from recommender.mapping import mood_for
+from recommender.models import EmotionCorrection, Reading
+from recommender.tests.conftest import face
+from recommender.wording import EMOTION_ADJECTIVES
 
 # Skip before the stand-in model is built; with REQUIRE_BROWSER=1 the browser
 # fixture (or the import below) fails instead.
@@ -26,6 +32,7 @@ from selenium.common.exceptions import (
     WebDriverException,
 )  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.common.keys import Keys  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
@@ -33,6 +40,9 @@ SONGS_PER_MOOD = 5
 SONGS_PER_PAGE = 2
 # Seconds to wait for a page or a fetch; generous for a busy CI machine.
 WAIT = 20
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+EMOTION_OF = {adjective: emotion for emotion, adjective in EMOTION_ADJECTIVES.items()}
+RESULT_PATH = re.compile(r"/r/[A-Za-z0-9_-]{22}/$")
 
 
 @pytest.fixture(autouse=True)
@@ -94,10 +104,50 @@ def click_more_songs(browser):
 
 def shown_emotion_and_mood(browser):
     heading = browser.find_element(By.TAG_NAME, "h1")
-    # "You look happy", or "Hard to tell — you look closest to happy".
+    # "You look afraid", or "Hard to tell — you look closest to afraid".
     assert "ou look" in heading.text
-    emotion = heading.find_element(By.TAG_NAME, "em").text
+    emotion = EMOTION_OF[heading.find_element(By.TAG_NAME, "em").text]
     return emotion, browser.find_element(By.CSS_SELECTOR, ".mood-line .mood").text
+
+
+def wait_for_text(browser, selector, text):
+    """Wait until the element at `selector` contains `text`; return the element."""
+    WebDriverWait(browser, WAIT).until(
+        EC.text_to_be_present_in_element((By.CSS_SELECTOR, selector), text)
+    )
+    return browser.find_element(By.CSS_SELECTOR, selector)
+
+
+def announced(browser, text):
+    """Wait until the live region says `text`; return all it says."""
+    return wait_for_text(browser, "#announcer", text).text
+
+
+def open_reading(browser, url, reading, face_key=None):
+    path = reverse("recommender:reading", args=[reading.pk])
+    browser.get(url + path + (f"?face={face_key}" if face_key else ""))
+    return WebDriverWait(browser, WAIT).until(
+        EC.presence_of_element_located((By.ID, "headline"))
+    )
+
+
+def serious_accessibility_problems(browser):
+    """axe-core's serious and critical violations on the page, one line each."""
+    browser.execute_script(AXE.read_text())
+    browser.set_script_timeout(WAIT)
+    violations = browser.execute_async_script(
+        "var done = arguments[arguments.length - 1];"
+        "axe.run(document, {resultTypes: ['violations']})"
+        "  .then(function (r) { done(r.violations); })"
+        "  .catch(function (e) { done([{id: 'axe-failed', impact: 'critical',"
+        "                               help: String(e), nodes: []}]); });"
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} at "
+        + ", ".join(str(node["target"]) for node in v["nodes"])
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
 
 
 def test_a_photo_gets_its_face_emotion_mood_and_songs(site, photo_files, screenshot):
@@ -105,9 +155,13 @@ def test_a_photo_gets_its_face_emotion_mood_and_songs(site, photo_files, screens
     upload(browser, url, photo_files["face"])
     screenshot("result")
 
+    # The photo is the preview upload.js kept in this tab, not a server copy.
     photo = browser.find_element(By.CSS_SELECTOR, ".photo-frame img.photo-preview")
+    assert photo.is_displayed()
     assert browser.execute_script("return arguments[0].naturalWidth", photo) > 0
-    box = browser.find_element(By.CSS_SELECTOR, ".photo-frame .face-box.main")
+    assert photo.get_attribute("src").startswith("data:image/jpeg")
+    assert not browser.find_element(By.ID, "photo-note").is_displayed()
+    box = browser.find_element(By.CSS_SELECTOR, ".photo-frame .face-box[aria-current]")
     assert box.is_displayed()
     assert box.size["width"] > 20 and box.size["height"] > 20
     # The box lies on the photo (the page scales both together).
@@ -122,13 +176,13 @@ def test_a_photo_gets_its_face_emotion_mood_and_songs(site, photo_files, screens
     )
 
     emotion, mood = shown_emotion_and_mood(browser)
-    assert emotion in EMOTIONS
-    assert box.text == emotion
+    assert box.text == EMOTION_ADJECTIVES[emotion]
     assert mood == mood_for(emotion)
+    assert browser.title == f"{browser.find_element(By.TAG_NAME, 'h1').text} · moodsite"
 
     rows = browser.find_elements(By.CSS_SELECTOR, "table.probabilities tr")
     assert sorted(row.find_element(By.TAG_NAME, "th").text.lower() for row in rows) == (
-        sorted(EMOTIONS)
+        sorted(EMOTION_ADJECTIVES.values())
     )
     percents = [int(row.find_element(By.CSS_SELECTOR, ".pct").text.rstrip("%"))
                 for row in rows]  # fmt: skip
@@ -173,6 +227,10 @@ def test_more_songs_replaces_the_list_in_place_until_the_pool_starts_over(
     second = song_names(browser)
     assert len(second) == SONGS_PER_PAGE
     assert not set(second) & set(seen)
+    # Keyboard and screen-reader users land on, and hear of, the new songs.
+    assert f"{SONGS_PER_PAGE} new {mood} songs" in announced(browser, "new")
+    focused = browser.switch_to.active_element
+    assert focused == browser.find_element(By.CSS_SELECTOR, "#songs .song")
     assert browser.current_url == result_url
     assert browser.execute_script("return window.stillTheSamePage") is True
     try:
@@ -221,3 +279,142 @@ def test_a_file_that_is_not_an_image_shows_the_message_and_the_form(
     assert message == NOT_AN_IMAGE_MESSAGE
     assert browser.find_element(By.CSS_SELECTOR, "#upload-form input[type=file]")
     assert not browser.find_elements(By.CSS_SELECTOR, "#songs")
+
+
+def test_the_result_url_reloads_without_resending_and_opens_elsewhere_without_photo(
+    site, photo_files
+):
+    browser, url = site
+    upload(browser, url, photo_files["face"])
+    result_url = browser.current_url
+    assert RESULT_PATH.search(result_url)
+    headline = browser.find_element(By.TAG_NAME, "h1").text
+
+    browser.refresh()  # a GET: no "resend the form?" and no second analysis
+    assert browser.current_url == result_url
+    assert browser.find_element(By.TAG_NAME, "h1").text == headline
+    assert browser.find_element(By.CSS_SELECTOR, "img.photo-preview").is_displayed()
+    assert Reading.objects.count() == 1
+
+    original = browser.current_window_handle
+    browser.switch_to.new_window("tab")  # a tab of its own: no kept preview
+    # ... and a visit of its own, as in another browser.
+    browser.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    try:
+        browser.get(result_url)
+        assert browser.find_element(By.TAG_NAME, "h1").text == headline
+        assert not browser.find_element(
+            By.CSS_SELECTOR, "img.photo-preview"
+        ).is_displayed()
+        assert browser.find_element(By.ID, "photo-note").is_displayed()
+        assert browser.find_element(By.CSS_SELECTOR, ".face-box").is_displayed()
+        assert len(song_names(browser)) == SONGS_PER_PAGE
+    finally:
+        browser.close()
+        browser.switch_to.window(original)
+
+
+def two_face_reading():
+    """A happy large face and an afraid small one: the group looks happy."""
+    return services.save_reading(
+        faces=[
+            face("happy", 0.8, box=(40, 40, 160, 160)),
+            face("fear", 0.9, box=(260, 80, 90, 90)),
+        ],
+        image_size=(400, 300),
+    )
+
+
+def test_every_face_and_the_group_can_be_chosen_by_mouse_and_keyboard(site):
+    browser, url = site
+    reading = two_face_reading()
+    headline = open_reading(browser, url, reading)
+    assert headline.text == "Together you look happy"
+    browser.execute_script("window.stillTheSamePage = true")
+
+    # Mouse: the box of the second face.
+    browser.find_element(By.CSS_SELECTOR, "a.face-box[data-choice='2']").click()
+    wait_for_text(browser, "#headline", "You look afraid")
+    assert "afraid" in announced(browser, "afraid")
+    assert all(name.startswith("calm song ") for name in song_names(browser))
+    assert browser.current_url.endswith("?face=2")
+    assert browser.title == "You look afraid · moodsite"
+    current = browser.find_elements(By.CSS_SELECTOR, "[data-choice][aria-current]")
+    assert {e.get_attribute("data-choice") for e in current} == {"2"}
+
+    # Keyboard: Tab to the first face's entry in the list, Enter.
+    first = browser.find_element(By.CSS_SELECTOR, ".choices a[data-choice='1']")
+    browser.execute_script("arguments[0].focus()", first)
+    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    wait_for_text(browser, "#headline", "You look happy")
+    assert all(name.startswith("happy song ") for name in song_names(browser))
+    assert browser.switch_to.active_element == first  # focus stays where it was
+    assert browser.execute_script("return window.stillTheSamePage") is True
+
+
+def test_not_quite_lets_the_visitor_pick_the_emotion_and_the_songs_follow(site):
+    browser, url = site
+    reading = services.save_reading(
+        faces=[face("surprise", 0.33)], image_size=(300, 300)
+    )
+    headline = open_reading(browser, url, reading)
+    assert headline.text == "Hard to tell — you look closest to surprised"
+    browser.execute_script("window.stillTheSamePage = true")
+
+    browser.find_element(By.CSS_SELECTOR, ".correction summary").click()
+    browser.find_element(By.CSS_SELECTOR, "input[name=emotion][value=sad]").click()
+    browser.find_element(By.CSS_SELECTOR, "#correction-form button").click()
+    wait_for_text(browser, "#headline", "You said you feel sad")
+    assert all(name.startswith("sad song ") for name in song_names(browser))
+    assert browser.switch_to.active_element.get_attribute("id") == "headline"
+    assert browser.current_url.endswith("?face=1")
+    assert browser.execute_script("return window.stillTheSamePage") is True
+    correction = EmotionCorrection.objects.get()
+    assert (correction.predicted, correction.chosen, correction.count) == (
+        "surprise",
+        "sad",
+        1,
+    )
+
+
+def test_a_skip_link_leads_past_the_header(site):
+    browser, url = site
+    browser.get(url + reverse("faces:home"))
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    skip = browser.switch_to.active_element
+    assert skip.text == "Skip to content" and skip.is_displayed()
+    skip.send_keys(Keys.ENTER)
+    assert browser.switch_to.active_element.get_attribute("id") == "main"
+
+
+@pytest.mark.parametrize(
+    "page", ["home", "result", "calm_face", "no_face", "error", "gone"]
+)
+def test_no_serious_accessibility_problems(site, photo_files, page):
+    browser, url = site
+    if page == "home":
+        browser.get(url + reverse("faces:home"))
+    elif page == "result":
+        upload(browser, url, photo_files["face"])
+        browser.find_element(By.CSS_SELECTOR, ".correction summary").click()
+    elif page == "calm_face":  # of two faces, with calm songs
+        open_reading(browser, url, two_face_reading(), face_key="2")
+    elif page == "no_face":
+        upload(browser, url, photo_files["no_face"])
+    elif page == "error":
+        upload(browser, url, photo_files["not_an_image"])
+    else:
+        browser.get(url + reverse("recommender:reading", args=["expired-or-unknown"]))
+    assert serious_accessibility_problems(browser) == []
+
+
+def test_the_accessibility_check_finds_a_serious_problem(site):
+    browser, url = site
+    browser.get(url + reverse("faces:home"))
+    browser.execute_script(
+        "var image = document.createElement('img');"  # no alt text
+        "image.src = '/static/moodsite/favicon.svg';"
+        "document.querySelector('main').append(image);"
+    )
+    problems = serious_accessibility_problems(browser)
+    assert len(problems) == 1 and problems[0].startswith("image-alt (critical)")
