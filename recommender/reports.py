@@ -1,0 +1,151 @@
+"""The two models' reports for staff, read from settings.MODELS_DIR at request time.
+
+The trainers write them (ml_training): emotion_model.json / mood_model.json with
+metrics, confusion matrices, version and data hashes, plus PNG plots.
+"""
+
+import json
+from datetime import UTC, datetime
+
+from django.conf import settings
+
+from faces.classifier import EMOTIONS
+from music.mood import MOODS
+from recommender.models import EmotionCorrection
+from recommender.wording import adjective
+
+# The plots staff may open (served by the admin, staff only); nothing else in
+# MODELS_DIR is reachable through it.
+PLOTS = {
+    "emotion": ("emotion_confusion.png", "emotion_curves.png"),
+    "mood": ("mood_confusion.png",),
+}
+REPORT_FILES = {"emotion": "emotion_model.json", "mood": "mood_model.json"}
+
+
+def plot_names():
+    return {name for names in PLOTS.values() for name in names}
+
+
+def read_report(kind):
+    """The model's JSON as a dict, or None when it is missing or unreadable."""
+    path = settings.MODELS_DIR / REPORT_FILES[kind]
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return report if isinstance(report, dict) else None
+
+
+def trained_at(report, kind):
+    """When the model was trained: its `created`, its version's time stamp, or
+    failing both the report file's modification time."""
+    if report.get("created"):
+        return _parse_iso(report["created"])
+    stamp = str(report.get("version", ""))[:15]
+    for layout in ("%Y%m%d-%H%M%S", "%Y%m%dT%H%M%S"):
+        try:
+            return datetime.strptime(stamp, layout).replace(tzinfo=UTC)
+        except ValueError:
+            continue
+    path = settings.MODELS_DIR / REPORT_FILES[kind]
+    return datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
+
+
+def _parse_iso(value):
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
+
+
+def matrix(labels, rows):
+    """Confusion rows (true label per row) -> [(label, [counts], total)]."""
+    return [
+        (label, list(row), sum(row)) for label, row in zip(labels, rows, strict=False)
+    ]
+
+
+def per_class(labels, metrics):
+    rows = []
+    for label in labels:
+        values = metrics.get(label, {})
+        rows.append(
+            {
+                "label": label,
+                "precision": values.get("precision"),
+                "recall": values.get("recall"),
+                "f1": values.get("f1", values.get("f1-score")),
+                "support": values.get("support"),
+            }
+        )
+    return rows
+
+
+def present_plots(kind):
+    return [name for name in PLOTS[kind] if (settings.MODELS_DIR / name).is_file()]
+
+
+def emotion_report():
+    report = read_report("emotion")
+    if report is None:
+        return None
+    labels = report.get("emotions", EMOTIONS)
+    return {
+        "version": report.get("version", "unknown"),
+        "trained": trained_at(report, "emotion"),
+        "model": report.get("model", ""),
+        "parameters": report.get("parameters"),
+        "accuracy": report.get("public_test_accuracy"),
+        "accuracy_label": (
+            f"PublicTest accuracy ({report.get('public_test_size')} faces)"
+        ),
+        "data": [("FER2013 (fer2013.npz)", report.get("data_sha256", "—"))],
+        "git_commit": report.get("git_commit", ""),
+        "labels": labels,
+        "confusion": matrix(labels, report.get("confusion_matrix", [])),
+        "per_class": per_class(labels, report.get("per_class", {})),
+        "plots": present_plots("emotion"),
+    }
+
+
+def mood_report():
+    report = read_report("mood")
+    if report is None:
+        return None
+    labels = report.get("classes", MOODS)
+    cv = report.get("cv", {})
+    return {
+        "version": report.get("version", "unknown"),
+        "trained": trained_at(report, "mood"),
+        "model": "MLP",
+        "parameters": report.get("parameters"),
+        "accuracy": cv.get("accuracy"),
+        "accuracy_label": f"{cv.get('folds', '?')}-fold cross-validated accuracy",
+        "data": [
+            (f"{item.get('file')} ({item.get('role')})", item.get("sha256", "—"))
+            for item in report.get("data", [])
+        ],
+        "git_commit": report.get("git_commit", ""),
+        "labels": labels,
+        "confusion": matrix(labels, cv.get("confusion", [])),
+        "per_class": per_class(labels, cv.get("per_class", {})),
+        "plots": present_plots("mood"),
+    }
+
+
+def correction_matrix():
+    """Visitors' corrections as rows of the model's emotion x the one chosen."""
+    counts = {(c.predicted, c.chosen): c.count for c in EmotionCorrection.objects.all()}
+    rows = [
+        (
+            adjective(predicted),
+            [counts.get((predicted, chosen), 0) for chosen in EMOTIONS],
+        )
+        for predicted in EMOTIONS
+    ]
+    return {
+        "labels": [adjective(emotion) for emotion in EMOTIONS],
+        "rows": [(label, cells, sum(cells)) for label, cells in rows],
+        "total": sum(counts.values()),
+    }
