@@ -6,14 +6,18 @@ emotion the astronaut shows is arbitrary; every mood has songs, and the tests
 check that the page is consistent with whatever the model said.
 """
 
+import base64
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from django.urls import reverse
+from PIL import Image
 
+from faces.analysis import FaceResult, analyze_rgb
 from faces.images import NOT_AN_IMAGE_MESSAGE
-from moodsite.testing import make_song
+from moodsite.testing import encode_image, make_song
 from moodsite.tests.conftest import browser_required, missing_browser_reason
 from music.mood import MOODS
 from recommender import services
@@ -418,3 +422,76 @@ def test_the_accessibility_check_finds_a_serious_problem(site):
     )
     problems = serious_accessibility_problems(browser)
     assert len(problems) == 1 and problems[0].startswith("image-alt (critical)")
+
+
+def save_small_png(path):
+    """Down to a 128-colour palette: the README's screenshots stay small."""
+    with Image.open(path) as shot:
+        small = shot.convert("RGB").quantize(colors=128)
+    small.save(path, optimize=True)
+    return path
+
+
+@pytest.fixture
+def phone(browser):
+    """The browser as a 390 px wide phone screen, for the length of a test."""
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True},
+    )
+    yield
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def group_photo_reading(astronaut, browser):
+    """The astronaut twice (real boxes from the detector), readings set by hand,
+    and the photo kept in the tab as upload.js would have kept it."""
+    head = astronaut[10:230, 120:330]
+    canvas = np.full((300, 470, 3), 215, np.uint8)
+    canvas[40:260, 20:230] = head
+    canvas[40:260, 245:455] = np.ascontiguousarray(head[:, ::-1])
+    found = analyze_rgb(canvas)
+    assert len(found) == 2
+    readings = [
+        {"happy": 0.74, "neutral": 0.12, "surprise": 0.06, "sad": 0.03,
+         "fear": 0.02, "angry": 0.02, "disgust": 0.01},
+        {"fear": 0.46, "surprise": 0.21, "sad": 0.14, "neutral": 0.09,
+         "angry": 0.05, "happy": 0.03, "disgust": 0.02},
+    ]  # fmt: skip
+    reading = services.save_reading(
+        faces=[
+            FaceResult(box=f.box, probabilities=p, emotion=max(p, key=p.get))
+            for f, p in zip(found, readings, strict=True)
+        ],
+        image_size=(470, 300),
+    )
+    photo = "data:image/jpeg;base64," + base64.b64encode(
+        encode_image(canvas, "JPEG", quality=85)
+    ).decode("ascii")
+    return reading, photo
+
+
+@pytest.mark.parametrize("screen", ["desktop", "phone"])
+def test_screenshots_of_the_main_pages(
+    site, astronaut, screenshot, request, screen, photo_files
+):
+    """Saves home-*.png and result-*.png (BROWSER_SCREENSHOTS=docs/screenshots
+    writes the README's)."""
+    if screen == "phone":
+        request.getfixturevalue("phone")
+    browser, url = site
+    browser.get(url + reverse("faces:home"))
+    home = save_small_png(screenshot(f"home-{screen}"))
+
+    reading, photo = group_photo_reading(astronaut, browser)
+    browser.execute_script(
+        "sessionStorage.setItem(arguments[0], arguments[1])",
+        f"moodsite:photo:{reading.pk}",
+        photo,
+    )
+    open_reading(browser, url, reading, face_key="2")
+    assert browser.find_element(By.CSS_SELECTOR, "img.photo-preview").is_displayed()
+    browser.find_element(By.CSS_SELECTOR, ".correction summary").click()
+    result = save_small_png(screenshot(f"result-{screen}"))
+    for path in (home, result):
+        assert path.stat().st_size < 300_000
