@@ -9,14 +9,17 @@ import json
 
 import numpy as np
 from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DatabaseError
 from django.http import JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from faces.analysis import analyze_rgb
 from faces.classifier import FACE_SIZE, EmotionClassifier, ModelNotAvailable
 from faces.forms import PhotoUploadForm
+from faces.images import too_large_message
 from music.models import Song
 from music.mood import MODEL_FILENAME, MOODS
 from recommender import services, throttle
@@ -26,6 +29,9 @@ MAX_EXCLUDE = 1000
 NO_FACE_MESSAGE = (
     "We couldn't find a face in this photo. Try one where a face looks towards "
     "the camera, well lit and not too small."
+)
+BAD_UPLOAD_MESSAGE = (
+    "The upload could not be read. Please send the photo again as multipart form data."
 )
 MISSING_IMAGE_MESSAGE = "Please send the photo as the multipart form field 'image'."
 # The form's error codes that mean "too big to accept": 413, as HTTP says.
@@ -52,7 +58,12 @@ def analyze(request):
         return method_not_allowed("POST")
     if not throttle.allow_analysis(request):
         return error(429, "throttled", throttle.THROTTLED_MESSAGE)
-    upload = request.FILES.get("image")
+    try:
+        upload = request.FILES.get("image")
+    except RequestDataTooBig:
+        return error(413, "too_large", too_large_message())
+    except (MultiPartParserError, SuspiciousOperation):
+        return error(400, "bad_upload", BAD_UPLOAD_MESSAGE)
     form = PhotoUploadForm(data={}, files={"photo": upload} if upload else {})
     if not form.is_valid():
         problem = form.errors.as_data()["photo"][0]

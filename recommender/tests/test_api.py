@@ -94,6 +94,17 @@ def test_bad_uploads_are_json_errors_with_the_pages_messages(
         assert error["message"] == NOT_AN_IMAGE_MESSAGE
 
 
+def test_an_unreadable_multipart_body_is_a_json_400(api, db):
+    response = api.generic(
+        "POST",
+        reverse("recommender:api-analyze"),
+        b"--abc\r\nno headers here",
+        content_type="multipart/form-data; boundary=",
+    )
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_upload"
+
+
 def test_too_large_is_413(api, db, astronaut, settings):
     settings.MAX_UPLOAD_BYTES = 1000
     response = analyze(api, encode_image(astronaut))
