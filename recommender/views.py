@@ -4,7 +4,7 @@ over recommender.services."""
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from faces.forms import PhotoUploadForm
 from music.mood import MOODS
@@ -26,7 +26,7 @@ def reading_url(reading, choice=None):
     return f"{url}?face={choice}" if choice else url
 
 
-@require_GET
+@require_safe
 def reading(request, reading_id):
     """A photo's reading: its faces, the chosen one's emotion, and songs for it."""
     found = services.find_reading(reading_id)
