@@ -286,7 +286,7 @@ def test_a_file_that_is_not_an_image_shows_the_message_and_the_form(
 
 
 def test_the_result_url_reloads_without_resending_and_opens_elsewhere_without_photo(
-    site, photo_files
+    site, photo_files, screenshot
 ):
     browser, url = site
     upload(browser, url, photo_files["face"])
@@ -313,6 +313,7 @@ def test_the_result_url_reloads_without_resending_and_opens_elsewhere_without_ph
         assert browser.find_element(By.ID, "photo-note").is_displayed()
         assert browser.find_element(By.CSS_SELECTOR, ".face-box").is_displayed()
         assert len(song_names(browser)) == SONGS_PER_PAGE
+        screenshot("result-elsewhere")
     finally:
         browser.close()
         browser.switch_to.window(original)
@@ -326,6 +327,48 @@ def two_face_reading():
             face("fear", 0.9, box=(260, 80, 90, 90)),
         ],
         image_size=(400, 300),
+    )
+
+
+def test_a_snapshot_sent_like_webcam_js_sends_it_keeps_its_preview_too(site, astronaut):
+    """webcam.js puts the frame in the file input and calls form.requestSubmit()."""
+    browser, url = site
+    browser.get(url + reverse("faces:home"))
+    browser.execute_script("window.beforeUpload = true")
+    browser.execute_script(
+        "var bytes = Uint8Array.from(atob(arguments[0]), c => c.charCodeAt(0));"
+        "var files = new DataTransfer();"
+        "files.items.add(new File([bytes], 'webcam.jpg', {type: 'image/jpeg'}));"
+        "var form = document.getElementById('upload-form');"
+        "form.querySelector('input[type=file]').files = files.files;"
+        "form.requestSubmit();",
+        base64.b64encode(encode_image(astronaut, "JPEG")).decode("ascii"),
+    )
+    WebDriverWait(browser, WAIT, ignored_exceptions=(WebDriverException,)).until(
+        lambda driver: driver.execute_script(
+            "return !window.beforeUpload && document.readyState === 'complete'"
+        )
+    )
+    assert RESULT_PATH.search(browser.current_url)
+    assert browser.find_element(By.CSS_SELECTOR, "img.photo-preview").is_displayed()
+
+
+def test_a_kept_preview_of_another_shape_is_not_shown_for_a_shared_result(site):
+    browser, url = site
+    browser.get(url + reverse("faces:home"))
+    reading = two_face_reading()  # 400 x 300
+    browser.execute_script(
+        "sessionStorage.setItem('moodsite:pending-photo', JSON.stringify("
+        "{url: 'data:image/gif;base64,R0lGODlhAQABAAAAACw=', width: 300,"
+        " height: 300, at: Date.now()}))"
+    )
+    open_reading(browser, url, reading)
+    assert not browser.find_element(By.CSS_SELECTOR, "img.photo-preview").is_displayed()
+    assert (
+        browser.execute_script(
+            "return sessionStorage.getItem('moodsite:pending-photo')"
+        )
+        is None
     )
 
 
