@@ -284,10 +284,10 @@ def _answer_frame(request):
 
 
 def frame_size(data):
-    """(width, height) of an upright frame, read from its header; else InvalidImage.
+    """(width, height) of an upright frame, from its header alone.
 
-    Only the header is read here; analyze_image decodes the frame and words
-    the message for bytes that are no image at all.
+    InvalidImage for a frame too big to be a live one; None for bytes that are
+    no image at all (analyze_image then refuses them in its own words).
     """
     if len(data) > MAX_FRAME_BYTES:
         raise InvalidImage(TOO_BIG_MESSAGE, code="too_large")
