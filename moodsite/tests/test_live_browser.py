@@ -131,8 +131,7 @@ def go_live(browser, url):
     browser.get(url + reverse("faces:home"))
     wait_for(browser, EC.element_to_be_clickable((By.ID, "webcam-start"))).click()
     wait_for(browser, EC.element_to_be_clickable((By.ID, "webcam-live"))).click()
-    panel = browser.find_element(By.ID, "live")
-    assert panel.is_displayed()
+    panel = wait_for(browser, EC.visibility_of_element_located((By.ID, "live")))
     assert not browser.find_element(By.ID, "webcam").is_displayed()
     return panel
 
@@ -219,3 +218,27 @@ def test_live_camera_boxes_the_face_and_plays_songs_for_a_held_mood(
 
     log = browser.get_log("browser")
     assert [entry["message"] for entry in log if entry["level"] == "SEVERE"] == []
+
+
+def test_past_the_budget_the_page_says_so_waits_and_goes_on(site, monkeypatch):
+    browser, url = site
+    refusals = []
+    real_take = live.FrameBudget.take
+
+    def take(budget, visitor):
+        # The second frame is refused for a second; the rest go through.
+        refusals.append(len(refusals) == 1)
+        return 1.0 if refusals[-1] else real_take(budget, visitor)
+
+    monkeypatch.setattr(live.FrameBudget, "take", take)
+    go_live(browser, url)
+    error = browser.find_element(By.ID, "live-error")
+    wait_for(browser, lambda _: error.is_displayed(), "the 429 was not shown")
+    assert error.get_attribute("role") == "alert"
+    assert error.text.startswith("Too many frames") and "Wait 1 s" in error.text
+    frames = frames_answered(browser)
+    # After Retry-After the frames go on and the message goes away.
+    wait_for(
+        browser, lambda b: frames_answered(b) > frames and not error.is_displayed()
+    )
+    assert refusals.count(True) == 1

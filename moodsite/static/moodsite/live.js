@@ -26,6 +26,7 @@
   var canvas = document.createElement("canvas");
 
   var running = false;
+  var loop = 0; // which start() the frames in flight belong to
   var frozen = false;
   var state = {};
   var minInterval = 200;
@@ -33,11 +34,20 @@
 
   goLive.hidden = false;
   goLive.addEventListener("click", function () {
-    var stream = snapshotVideo.srcObject;
-    if (!stream) return;
     // The snapshot panel hands its camera over to the live panel.
+    var stream = snapshotVideo.srcObject;
     snapshotVideo.srcObject = null;
     snapshotPanel.hidden = true;
+    if (stream) {
+      start(stream);
+    } else {
+      navigator.mediaDevices.getUserMedia({ video: true, audio: false })
+        .then(start)
+        .catch(function () { alert("The webcam could not be opened."); });
+    }
+  });
+
+  function start(stream) {
     video.srcObject = stream;
     frame.hidden = false;
     panel.hidden = false;
@@ -47,8 +57,10 @@
     showError("");
     statusText.textContent = "";
     panel.scrollIntoView({ block: "start" });
-    sendFrame();
-  });
+    loop += 1;
+    sendFrame(loop);
+  }
+
   stopButton.addEventListener("click", stop);
   // Asking for the snapshot camera again ends the live one.
   document.getElementById("webcam-start").addEventListener("click", stop);
@@ -69,10 +81,10 @@
     statusText.textContent = "Camera off.";
   }
 
-  function sendFrame() {
-    if (!running) return;
+  function sendFrame(mine) {
+    if (!running || mine !== loop) return;
     if (!video.videoWidth) { // no picture yet
-      timer = setTimeout(sendFrame, 100);
+      timer = setTimeout(sendFrame, 100, mine);
       return;
     }
     var scale = Math.min(1, FRAME_SIDE / Math.max(video.videoWidth, video.videoHeight));
@@ -94,17 +106,18 @@
         .then(function (response) {
           return response.json()
             .catch(function () { return { error: "The site answered " + response.status + "." }; })
-            .then(function (data) { handle(response, data, sentAt); });
+            .then(function (data) { handle(response, data, sentAt, mine); });
         })
         .catch(function () {
+          if (mine !== loop) return;
           showError("The live camera lost its connection to the site.");
           stop();
         });
     }, "image/jpeg", JPEG_QUALITY);
   }
 
-  function handle(response, data, sentAt) {
-    if (!running) return;
+  function handle(response, data, sentAt, mine) {
+    if (!running || mine !== loop) return; // stopped (or restarted) meanwhile
     var wait = minInterval - (performance.now() - sentAt);
     if (response.ok) {
       showError("");
@@ -120,7 +133,7 @@
       stop();
       return;
     }
-    timer = setTimeout(sendFrame, Math.max(0, wait));
+    timer = setTimeout(sendFrame, Math.max(0, wait), mine);
   }
 
   function show(data) {
