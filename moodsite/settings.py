@@ -144,6 +144,17 @@ READING_TTL_SECONDS = envint("READING_TTL_SECONDS", 24 * 3600)
 # Counted in the default cache (per process unless CACHES says otherwise).
 ANALYSES_PER_MINUTE = envint("ANALYSES_PER_MINUTE", 30)
 
+# Live camera (recommender/live.py): each visitor may send this many frames a
+# second on average, in bursts of up to LIVE_FRAME_BURST; the songs follow a
+# new mood once it has held for LIVE_MOOD_HOLD_SECONDS.
+LIVE_FRAMES_PER_SECOND = envint("LIVE_FRAMES_PER_SECOND", 5)
+LIVE_FRAME_BURST = envint("LIVE_FRAME_BURST", 10)
+LIVE_MOOD_HOLD_SECONDS = envint("LIVE_MOOD_HOLD_SECONDS", 3)
+# The frame budgets live in the cache. This is Django's default, written out:
+# each worker process keeps its own, so with N workers a visitor may get up to
+# N times the budget; a shared cache (Redis, Memcached) makes it exact.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
 SPOTIPY_CLIENT_ID = os.getenv("SPOTIPY_CLIENT_ID", "")
 SPOTIPY_CLIENT_SECRET = os.getenv("SPOTIPY_CLIENT_SECRET", "")
 # Overridable so tests can point the real spotipy client at a stand-in on 127.0.0.1.

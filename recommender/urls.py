@@ -1,12 +1,13 @@
 from django.urls import path
 
-from recommender import api, views
+from recommender import api, live, views
 
 app_name = "recommender"
 urlpatterns = [
     path("r/<slug:reading_id>/", views.reading, name="reading"),
     path("r/<slug:reading_id>/correct/", views.correct, name="correct"),
     path("songs/<slug:mood>/more/", views.more_songs, name="more"),
+    path("songs/live/frame/", live.live_frame, name="live_frame"),
     path("api/v1/analyze", api.analyze, name="api-analyze"),
     path("api/v1/songs", api.songs, name="api-songs"),
     path("healthz", api.healthz, name="healthz"),

@@ -142,3 +142,38 @@ def photo_files(tmp_path_factory, astronaut, faceless):
     files["no_face"].write_bytes(encode_image(faceless))
     files["not_an_image"].write_text("just some text, not a picture")
     return files
+
+
+@pytest.fixture(scope="module")
+def fake_camera_browser(fake_camera_video):
+    """A headless Chromium whose webcam plays `fake_camera_video` (a .y4m file,
+    a fixture of the test module) and which grants camera access unasked."""
+    reason = missing_browser_reason()
+    if reason:
+        browser_unavailable(reason)
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in CHROMIUM_FLAGS:
+        options.add_argument(flag)
+    options.add_argument("--use-fake-device-for-media-stream")
+    options.add_argument(f"--use-file-for-fake-video-capture={fake_camera_video}")
+    options.add_argument("--use-fake-ui-for-media-stream")
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    with (
+        tempfile.TemporaryDirectory(prefix="moodsite-chromium-") as profile,
+        pytest.MonkeyPatch.context() as env,
+    ):
+        options.add_argument(f"--user-data-dir={profile}")
+        env.setenv("SE_OFFLINE", "true")
+        for name in PROXY_VARIABLES:
+            env.delenv(name, raising=False)
+        driver = webdriver.Chrome(
+            service=Service(executable_path=str(CHROMEDRIVER)), options=options
+        )
+        try:
+            yield driver
+        finally:
+            driver.quit()

@@ -1,0 +1,244 @@
+"""Live camera mode in real headless Chromium, with a fake webcam playing a photo.
+
+Chromium's fake camera plays a .y4m file built here from skimage's astronaut.
+The site runs on the stand-in emotion model, so which emotion she shows is
+arbitrary; to see the music change (and not change while frozen) the test then
+makes the server read a different emotion on her face.
+"""
+
+import dataclasses
+
+import numpy as np
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from faces.classifier import EMOTIONS
+from moodsite.testing import make_song
+from moodsite.tests.conftest import browser_required, missing_browser_reason
+from music.mood import MOODS
+from recommender import live
+from recommender.mapping import mood_for
+
+if missing_browser_reason() and not browser_required():
+    pytest.skip(missing_browser_reason(), allow_module_level=True)
+
+from selenium.common.exceptions import WebDriverException  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+
+SONGS_PER_MOOD = 4
+SONGS_PER_PAGE = 2
+HOLD_SECONDS = 1
+# Seconds to wait for frames and answers; generous for a busy CI machine.
+WAIT = 30
+
+
+def write_y4m(rgb, path, *, frames=3, fps=10):
+    """RGB pixels (even sides) -> a YUV4MPEG2 video of `frames` identical frames.
+
+    I420: a full-size Y plane, then U and V at half size each way, with the
+    BT.601 studio-range coefficients Chromium decodes camera frames with.
+    """
+    height, width, _ = rgb.shape
+    r, g, b = (rgb[..., i].astype(np.float32) for i in range(3))
+    y = 16 + 0.257 * r + 0.504 * g + 0.098 * b
+    u = 128 - 0.148 * r - 0.291 * g + 0.439 * b
+    v = 128 + 0.439 * r - 0.368 * g - 0.071 * b
+
+    def plane(values):
+        return np.clip(np.rint(values), 0, 255).astype(np.uint8).tobytes()
+
+    def half(values):
+        return values.reshape(height // 2, 2, width // 2, 2).mean(axis=(1, 3))
+
+    picture = plane(y) + plane(half(u)) + plane(half(v))
+    with open(path, "wb") as video:
+        video.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420\n".encode())
+        for _ in range(frames):
+            video.write(b"FRAME\n" + picture)
+    return path
+
+
+@pytest.fixture(scope="module")
+def fake_camera_video(tmp_path_factory, astronaut):
+    """The webcam's picture for fake_camera_browser: the astronaut, still."""
+    return write_y4m(astronaut, tmp_path_factory.mktemp("camera") / "astronaut.y4m")
+
+
+@pytest.fixture
+def pool(transactional_db):
+    for n in range(SONGS_PER_MOOD * len(MOODS)):
+        mood = MOODS[n % len(MOODS)]
+        make_song(name=f"{mood} song {n}", artists="Somebody", cover_url="",
+                  predicted_mood=mood, mood_score=n / 100)  # fmt: skip
+
+
+@pytest.fixture
+def site(fake_camera_browser, live_server, pool, settings, stand_in_emotion_model):
+    settings.SONGS_PER_PAGE = SONGS_PER_PAGE
+    settings.LIVE_MOOD_HOLD_SECONDS = HOLD_SECONDS
+    cache.clear()  # fresh frame budgets
+    browser = fake_camera_browser
+    browser.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    browser.get_log("browser")
+    yield browser, live_server.url
+    browser.get("about:blank")  # stop the page's frames before the server goes
+    cache.clear()
+
+
+def wait_for(browser, condition, message=""):
+    return WebDriverWait(browser, WAIT, ignored_exceptions=(WebDriverException,)).until(
+        condition, message
+    )
+
+
+def live_song_names(browser):
+    return [
+        e.text for e in browser.find_elements(By.CSS_SELECTOR, "#live-songs .song-name")
+    ]
+
+
+def songs_of(mood):
+    return lambda browser: (
+        (names := live_song_names(browser))
+        and all(name.startswith(f"{mood} song ") for name in names)
+        and names
+    )
+
+
+def main_face_box(browser):
+    """The main face's box and label, the video's place and the emotion text,
+    read at one instant (each answer replaces the boxes)."""
+    return browser.execute_script(
+        """
+        const box = document.querySelector("#live-boxes .face-box.main");
+        if (!box || !box.offsetWidth) return null;
+        const video = document.getElementById("live-video");
+        return {label: box.textContent, box: box.getBoundingClientRect().toJSON(),
+                video: video.getBoundingClientRect().toJSON(),
+                emotion_text: document.getElementById("live-emotion").textContent};
+        """
+    )
+
+
+def frames_answered(browser):
+    return int(browser.find_element(By.ID, "live").get_attribute("data-frames"))
+
+
+def go_live(browser, url):
+    browser.get(url + reverse("faces:home"))
+    wait_for(browser, EC.element_to_be_clickable((By.ID, "webcam-start"))).click()
+    wait_for(browser, EC.element_to_be_clickable((By.ID, "webcam-live"))).click()
+    panel = wait_for(browser, EC.visibility_of_element_located((By.ID, "live")))
+    assert not browser.find_element(By.ID, "webcam").is_displayed()
+    return panel
+
+
+def reading_on_her_face(emotion):
+    """analyze_image, but every face reads as `emotion`."""
+    real = live.analyze_image
+
+    def analyze(data):
+        return [dataclasses.replace(face, emotion=emotion) for face in real(data)]
+
+    return analyze
+
+
+def test_live_camera_boxes_the_face_and_plays_songs_for_a_held_mood(
+    site, monkeypatch, screenshots_dir
+):
+    browser, url = site
+    go_live(browser, url)
+
+    # Frames come back with her face boxed and its emotion on the box and as text.
+    seen = wait_for(browser, main_face_box, "no face box was drawn")
+    emotion, percent = seen["label"].split()
+    assert emotion in EMOTIONS and percent.endswith("%")
+    box, video = seen["box"], seen["video"]
+    assert box["width"] > 40 and box["height"] > 40
+    assert video["left"] <= box["left"] and box["right"] <= video["right"]
+    assert video["top"] <= box["top"] and box["bottom"] <= video["bottom"]
+    assert seen["emotion_text"] == f"You look {emotion}"
+
+    # Her mood holds, so its songs arrive, and the live region says so.
+    mood = mood_for(emotion)
+    first_songs = wait_for(browser, songs_of(mood), f"no {mood} songs appeared")
+    assert len(first_songs) == SONGS_PER_PAGE
+    heading = browser.find_element(By.ID, "live-mood")
+    assert heading.get_attribute("aria-live") == "polite"
+    assert heading.text == f"You look {emotion}: songs for a {mood} mood"
+    browser.save_screenshot(str(screenshots_dir / "live.png"))
+
+    # Freeze, then her face reads as another mood for longer than the hold.
+    freeze = browser.find_element(By.ID, "live-freeze")
+    freeze.click()
+    assert freeze.get_attribute("aria-pressed") == "true"
+    other_emotion = next(e for e in EMOTIONS if mood_for(e) != mood)
+    other_mood = mood_for(other_emotion)
+    monkeypatch.setattr(live, "analyze_image", reading_on_her_face(other_emotion))
+    status = browser.find_element(By.ID, "live-status")
+    wait_for(
+        browser,
+        lambda _: (
+            status.get_attribute("data-next-mood") == other_mood
+            and status.get_attribute("data-changes-in") == "0"
+        ),
+        "the new mood never held long enough",
+    )
+    frames_when_ready = frames_answered(browser)
+    # One more answer with the hold long past: the songs still stay.
+    wait_for(browser, lambda b: frames_answered(b) > frames_when_ready)
+    assert live_song_names(browser) == first_songs
+    assert heading.text == f"You look {emotion}: songs for a {mood} mood"
+    assert "frozen" in status.text and other_mood in status.text
+    emotion_text = browser.find_element(By.ID, "live-emotion").text
+    assert emotion_text == f"You look {other_emotion}"
+    browser.save_screenshot(str(screenshots_dir / "live-frozen.png"))
+
+    # Unfreeze: the music follows the mood that held.
+    freeze.click()
+    assert freeze.get_attribute("aria-pressed") == "false"
+    wait_for(browser, songs_of(other_mood), f"no {other_mood} songs after unfreezing")
+    assert heading.text == f"You look {other_emotion}: songs for a {other_mood} mood"
+
+    # Stopping ends the camera and the frames; the songs stay.
+    browser.execute_script(
+        "window.liveTracks = arguments[0].srcObject.getTracks()",
+        browser.find_element(By.ID, "live-video"),
+    )
+    browser.find_element(By.ID, "live-stop").click()
+    assert browser.execute_script(
+        "return window.liveTracks.every(t => t.readyState === 'ended')"
+    )
+    assert not browser.find_element(By.ID, "live-video").is_displayed()
+    assert not browser.find_elements(By.CSS_SELECTOR, "#live-boxes .face-box")
+    assert live_song_names(browser)
+
+    log = browser.get_log("browser")
+    assert [entry["message"] for entry in log if entry["level"] == "SEVERE"] == []
+
+
+def test_past_the_budget_the_page_says_so_waits_and_goes_on(site, monkeypatch):
+    browser, url = site
+    refusals = []
+    real_take = live.FrameBudget.take
+
+    def take(budget, visitor):
+        # The second frame is refused for a second; the rest go through.
+        refusals.append(len(refusals) == 1)
+        return 1.0 if refusals[-1] else real_take(budget, visitor)
+
+    monkeypatch.setattr(live.FrameBudget, "take", take)
+    go_live(browser, url)
+    error = browser.find_element(By.ID, "live-error")
+    wait_for(browser, lambda _: error.is_displayed(), "the 429 was not shown")
+    assert error.get_attribute("role") == "alert"
+    assert error.text.startswith("Too many frames") and "Wait 1 s" in error.text
+    frames = frames_answered(browser)
+    # After Retry-After the frames go on and the message goes away.
+    wait_for(
+        browser, lambda b: frames_answered(b) > frames and not error.is_displayed()
+    )
+    assert refusals.count(True) == 1
