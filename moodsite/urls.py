@@ -4,5 +4,6 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("songs/", include("recommender.urls")),
+    path("spotify/", include("music.urls")),
     path("", include("faces.urls")),
 ]
