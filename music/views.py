@@ -113,19 +113,19 @@ def save_playlist(request, mood):
     if mood not in MOODS:
         raise Http404("No such mood")
     store = account.AccountStore.for_request(request)
-    today = timezone.localdate()
+    today = f"{timezone.localdate():%Y-%m-%d}"
     context = {"mood": mood, "next_url": _page_of(mood)}
     status, retry_after = 200, None
     try:
         track_ids = _shown_track_ids(request, mood)
         if not track_ids:
-            raise account.AccountError(f"No {mood} songs were shown yet, so none to save.")
+            raise account.AccountError(f"No {mood} songs were shown yet to save.")
         context["playlist"] = account.save_playlist(
             store,
-            name=f"moodsite · {mood} · {today:%Y-%m-%d}",
-            key=f"{mood}:{today:%Y-%m-%d}",
+            name=f"moodsite · {mood} · {today}",
+            key=f"{mood}:{today}",
             track_ids=track_ids,
-            description=f"The {mood} songs moodsite picked for you on {today:%Y-%m-%d}.",
+            description=f"The {mood} songs moodsite picked for you on {today}.",
         )
         context["count"] = len(track_ids)
     except account.AccountError as error:
