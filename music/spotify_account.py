@@ -139,7 +139,11 @@ class AccountStore:
 
     @classmethod
     def for_request(cls, request):
-        return cls(request.session)
+        # One per request: with signed cookies each store caches the record it
+        # read, and two would overwrite each other's writes.
+        if not hasattr(request, "_spotify_account_store"):
+            request._spotify_account_store = cls(request.session)
+        return request._spotify_account_store
 
     def _backing(self):
         if self.on_server:
