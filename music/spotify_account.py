@@ -290,8 +290,13 @@ def finish_connect(store, params):
     auth = SitePKCE(store, redirect_uri=pending["redirect_uri"], state=pending["state"])
     auth.code_verifier = pending["verifier"]
     auth.code_challenge = auth._get_code_challenge()
-    with spotify_errors(store):
-        auth.get_access_token(params["code"], check_cache=False)
+    try:
+        with spotify_errors(store):
+            auth.get_access_token(params["code"], check_cache=False)
+    except ReconnectNeeded as error:
+        raise AccountError(
+            "Spotify did not accept this sign-in. Please connect again."
+        ) from error
     return pending.get("next")
 
 
@@ -331,7 +336,8 @@ def spotify_errors(store):
     except spotipy.SpotifyException as exc:
         raise _api_error(store, exc) from exc
     except SpotifyOauthError as exc:
-        if exc.error in GRANT_GONE:
+        # `error` is the token endpoint's code, or whatever body it sent.
+        if isinstance(exc.error, str) and exc.error in GRANT_GONE:
             store.pop("token")
             raise ReconnectNeeded() from exc
         raise SpotifyUnavailable() from exc

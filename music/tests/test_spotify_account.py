@@ -89,8 +89,9 @@ def test_a_callback_with_another_state_is_refused_and_nothing_is_exchanged(
 def test_a_wrong_verifier_is_refused_by_spotify(store, standin):
     params = sign_in(store, standin)
     store.set("pending", {**store.get("pending"), "verifier": "x" * 50})
-    with pytest.raises(account.AccountError):
+    with pytest.raises(account.AccountError) as error:
         account.finish_connect(store, params)
+    assert "did not accept this sign-in" in error.value.message
     assert not account.is_connected(store)
     assert [r.status for r in standin.requests_to("/api/token")] == [400]
 
@@ -178,6 +179,17 @@ def test_an_unreachable_spotify_is_a_message(settings, store, standin):
     settings.SPOTIFY_API_URL = "http://127.0.0.1:9/v1/"  # discard port: refused
     with pytest.raises(account.SpotifyUnavailable):
         account.current_user(store)
+
+
+@pytest.mark.parametrize("fault", [{"status": 429, "retry_after": 5}, {"status": 503}])
+def test_a_token_endpoint_that_refuses_to_refresh_is_a_message(store, standin, fault):
+    connect(store, standin)
+    store.set("token", {**store.get("token"), "expires_at": 0})
+    standin.add_fault("/api/token", **fault)
+    with pytest.raises(account.SpotifyUnavailable):
+        account.current_user(store)
+    assert account.is_connected(store)  # the refresh token is still good
+    assert account.current_user(store)["id"] == "listener1"
 
 
 def test_a_server_error_is_a_message(store, standin):
