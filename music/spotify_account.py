@@ -11,6 +11,7 @@ Retry-After inside a web request); callers see every status.
 """
 
 import secrets
+import time
 from contextlib import contextmanager
 
 import requests
@@ -29,6 +30,8 @@ SCOPES = ("user-top-read", "playlist-modify-private")
 TOP_TIME_RANGES = ("short_term", "medium_term")
 TOP_LIMIT = 50
 PLAYLIST_ITEMS_MAX = 100  # per request, for both POST and PUT /items
+# After a failed taste fetch, pages go without it for this long.
+TASTE_RETRY_SECONDS = 60
 # Spotify's token errors that mean "this grant is gone": connect again.
 GRANT_GONE = {"invalid_grant", "invalid_client", "invalid_request"}
 
@@ -436,9 +439,13 @@ def taste_for_request(request):
     store = AccountStore.for_request(request)
     if not is_connected(store):
         return None
+    if store.get("taste") is None and time.time() < store.get("taste_retry_at", 0):
+        return None  # it failed a moment ago: don't slow every page down
     try:
         return taste_profile(store)
-    except AccountError:
+    except AccountError as error:
+        wait = max(TASTE_RETRY_SECONDS, getattr(error, "retry_after", 0))
+        store.set("taste_retry_at", time.time() + wait)
         return None
 
 

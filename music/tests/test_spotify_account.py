@@ -1,5 +1,7 @@
 """music.spotify_account against the accounts stand-in, via the real spotipy client."""
 
+import time
+from types import SimpleNamespace
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -335,3 +337,18 @@ def test_a_rate_limited_save_says_when_to_try_again(store, standin):
     assert error.value.retry_after == 30
     assert "30 seconds" in error.value.message
     assert standin.user_playlists == {}
+
+
+def test_taste_for_a_request_waits_a_while_after_spotify_said_no(store, standin):
+    connect(store, standin)
+    request = SimpleNamespace(session=store.session)
+    standin.add_fault("/v1/me/top/artists", status=429, retry_after=300, times=None)
+    assert account.taste_for_request(request) is None
+    calls = len(standin.requests)
+    assert account.taste_for_request(request) is None  # no new attempt yet
+    assert len(standin.requests) == calls
+    assert store.get("taste_retry_at") > time.time() + 250
+    standin.clear_faults()
+    store.set("taste_retry_at", 0)  # the wait is over
+    assert account.taste_for_request(request)["track_ids"] == []
+    assert account.taste_for_request(SimpleNamespace(session=DbSession())) is None
