@@ -30,6 +30,14 @@ SCOPES = ("user-top-read", "playlist-modify-private")
 TOP_TIME_RANGES = ("short_term", "medium_term")
 TOP_LIMIT = 50
 PLAYLIST_ITEMS_MAX = 100  # per request, for both POST and PUT /items
+# What the store learns about a connected account (all but the tokens).
+ACCOUNT_FACTS = (
+    "display_name",
+    "taste",
+    "taste_retry_at",
+    "library_pending",
+    "playlists",
+)
 # After a failed taste fetch, pages go without it for this long.
 TASTE_RETRY_SECONDS = 60
 # Spotify's token errors that mean "this grant is gone": connect again.
@@ -280,9 +288,14 @@ def finish_connect(store, params):
     here, ConsentRefused when the listener said no, and the usual errors when
     the code exchange fails.
     """
-    pending = store.pop("pending") or {}
+    pending = store.get("pending") or {}
+    # Compared before anything is used up, so a forged callback cannot cancel
+    # the sign-in under way.
     if not pending.get("state") or params.get("state") != pending["state"]:
         raise StaleCallback()
+    store.pop("pending")
+    for name in ACCOUNT_FACTS:  # they may belong to another account
+        store.pop(name)
     if params.get("error") == "access_denied":
         raise ConsentRefused()
     if params.get("error") or not params.get("code"):

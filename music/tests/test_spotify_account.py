@@ -14,7 +14,11 @@ from django.contrib.sessions.models import Session
 
 from moodsite.testing import make_song
 from music import spotify_account as account
-from music.tests.spotify_accounts_standin import running_accounts_standin, s256
+from music.tests.spotify_accounts_standin import (
+    Listener,
+    running_accounts_standin,
+    s256,
+)
 
 REDIRECT_URI = "http://127.0.0.1:8000/spotify/callback/"
 
@@ -83,7 +87,9 @@ def test_a_callback_with_another_state_is_refused_and_nothing_is_exchanged(
         account.finish_connect(store, {**params, "state": "forged"})
     assert not account.is_connected(store)
     assert not standin.requests_to("/api/token")
-    # The sign-in was used up: replaying the genuine answer fails too.
+    # The forgery did not cancel the sign-in; the genuine answer works once.
+    account.finish_connect(store, params)
+    assert account.is_connected(store)
     with pytest.raises(account.StaleCallback):
         account.finish_connect(store, params)
 
@@ -352,3 +358,16 @@ def test_taste_for_a_request_waits_a_while_after_spotify_said_no(store, standin)
     store.set("taste_retry_at", 0)  # the wait is over
     assert account.taste_for_request(request)["track_ids"] == []
     assert account.taste_for_request(SimpleNamespace(session=DbSession())) is None
+
+
+def test_connecting_again_forgets_what_was_learnt_about_the_last_account(
+    store, standin
+):
+    connect(store, standin)
+    account.taste_profile(store)
+    account.save_playlist(store, name="p", track_ids=[make_song().spotify_id], key="k")
+    standin.listener = Listener(id="listener2", display_name="Other")
+    standin.set_top(artists=[("Someone New", [])])
+    connect(store, standin)
+    assert store.get("playlists") is None
+    assert account.taste_profile(store)["artist_names"] == ["someone new"]
