@@ -171,3 +171,18 @@ def test_refused_consent_shows_the_message_and_the_site_as_before(
     assert len(song_names(browser)) == SONGS_PER_PAGE
     assert not browser.find_elements(By.ID, "spotify-save-form")
     assert not browser.find_elements(By.ID, "from-your-library")
+
+
+def test_a_refused_save_shows_the_message_in_place(site, standin, photo_files):
+    browser, url = site
+    browser.get(url + reverse("faces:home"))
+    browser.find_element(By.ID, "spotify-connect").click()
+    wait_for(browser, "#spotify-disconnect")
+    upload(browser, url, photo_files["face"])
+    standin.add_fault("/v1/me/playlists", status=429, retry_after=90)
+    browser.execute_script("window.beforeSave = true")
+    browser.find_element(By.CSS_SELECTOR, "#spotify-save-form button").click()
+    message = wait_for(browser, "#spotify-save-status .errors")
+    assert "try again in 2 minutes" in message.text
+    assert browser.execute_script("return window.beforeSave") is True
+    assert standin.user_playlists == {}
