@@ -164,6 +164,16 @@ SPOTIFY_TOKEN_URL = os.getenv(
 )
 # The longest Retry-After a harvest waits out before stopping with a resumable state.
 SPOTIFY_MAX_RETRY_AFTER = envint("SPOTIFY_MAX_RETRY_AFTER", 60)
+# The listener's own Spotify (music.spotify_account): the PKCE sign-in needs only
+# the client id. The redirect URI must be registered with the app exactly; empty
+# means this site's /spotify/callback/ as the request reached it (Spotify
+# accepts http only on a loopback IP such as 127.0.0.1, never "localhost").
+SPOTIFY_REDIRECT_URI = os.getenv("SPOTIFY_REDIRECT_URI", "")
+SPOTIFY_ACCOUNTS_URL = os.getenv(
+    "SPOTIFY_ACCOUNTS_URL", "https://accounts.spotify.com/"
+)
+# Seconds a page waits for Spotify before telling the listener to try later.
+SPOTIFY_ACCOUNT_TIMEOUT = envint("SPOTIFY_ACCOUNT_TIMEOUT", 5)
 
 LOGGING = {
     "version": 1,

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("spotify/", include("music.urls")),
     path("", include("recommender.urls")),
     path("", include("faces.urls")),
 ]

@@ -1,0 +1,158 @@
+"""The listener's own Spotify: connect, callback, disconnect, save as a playlist.
+
+Thin views over music.spotify_account. Whatever Spotify answers, the
+listener gets a page with a clear message (a notice on the page they came
+from, or a small page of its own), never a 500.
+"""
+
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_POST
+
+from music import spotify_account as account
+from music.models import Song
+from music.mood import MOODS
+from recommender import visit
+
+# The HTTP status a save-playlist answer carries for each refusal.
+ERROR_STATUS = {
+    account.NotConnected: 409,
+    account.ReconnectNeeded: 409,
+    account.NotOnAllowList: 403,
+    account.RateLimited: 429,
+    account.SpotifyUnavailable: 503,
+}
+
+
+def _next_url(request, value=None):
+    """Where to come back to: a path on this site, else the home page."""
+    value = value if value is not None else request.GET.get("next", "")
+    if value and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return value
+    return reverse("faces:home")
+
+
+def _redirect_uri(request):
+    return settings.SPOTIFY_REDIRECT_URI or request.build_absolute_uri(
+        reverse("spotify:callback")
+    )
+
+
+@require_GET
+def connect(request):
+    """Send the visitor to Spotify to allow this site (authorization code + PKCE)."""
+    store = account.AccountStore.for_request(request)
+    next_url = _next_url(request)
+    if not account.is_configured():
+        store.add_notice(account.NotConfigured.message, level="error")
+        return redirect(next_url)
+    authorize_url = account.begin_connect(
+        store, redirect_uri=_redirect_uri(request), next_url=next_url
+    )
+    return redirect(authorize_url)
+
+
+@require_GET
+def callback(request):
+    """Spotify sends the visitor back here with a code (or an error) and our state."""
+    store = account.AccountStore.for_request(request)
+    next_url = _next_url(request, (store.get("pending") or {}).get("next", ""))
+    try:
+        account.finish_connect(store, request.GET)
+    except account.StaleCallback as error:
+        context = {"message": error.message, "next_url": next_url}
+        return render(request, "music/spotify_problem.html", context, status=400)
+    except account.AccountError as error:
+        store.add_notice(error.message, level="error")
+        return redirect(next_url)
+    _welcome(store)
+    return redirect(next_url)
+
+
+def _welcome(store):
+    """Say who is connected and learn their taste; undo a connection Spotify refuses."""
+    try:
+        me = account.current_user(store)
+        store.set("display_name", (me or {}).get("display_name") or "")
+        account.taste_profile(store)
+    except account.NotOnAllowList as error:
+        account.disconnect(store)
+        store.add_notice(error.message, level="error")
+        return
+    except account.AccountError as error:
+        # Connected all the same; the taste is fetched again on the next page.
+        store.add_notice(error.message, level="error")
+        return
+    store.add_notice(
+        "Spotify is connected: songs by artists you play a lot now come first."
+    )
+
+
+@require_POST
+def disconnect(request):
+    """Forget the visitor's tokens (and all we learnt through them)."""
+    store = account.AccountStore.for_request(request)
+    account.disconnect(store)
+    store.add_notice("Spotify is disconnected. This site no longer holds its tokens.")
+    return redirect(_next_url(request, request.POST.get("next", "")))
+
+
+@require_POST
+def save_playlist(request, mood):
+    """Save the songs this visit showed for `mood` as a private playlist.
+
+    Saving again in the same visit replaces that playlist's songs. Answers
+    with a fragment (the page's script puts it in place) or a small page.
+    """
+    if mood not in MOODS:
+        raise Http404("No such mood")
+    store = account.AccountStore.for_request(request)
+    today = f"{timezone.localdate():%Y-%m-%d}"
+    context = {"mood": mood, "next_url": _page_of(mood)}
+    status, retry_after = 200, None
+    try:
+        track_ids = _shown_track_ids(request, mood)
+        if not track_ids:
+            raise account.AccountError(f"No {mood} songs were shown yet to save.")
+        context["playlist"] = account.save_playlist(
+            store,
+            name=f"moodsite · {mood} · {today}",
+            key=f"{mood}:{today}",
+            track_ids=track_ids,
+            description=f"The {mood} songs moodsite picked for you on {today}.",
+        )
+        context["count"] = len(track_ids)
+    except account.AccountError as error:
+        context["error"] = error.message
+        status = ERROR_STATUS.get(type(error), 400)
+        retry_after = getattr(error, "retry_after", None)
+        if isinstance(error, account.ReconnectNeeded | account.NotOnAllowList):
+            account.disconnect(store)
+        context["connect"] = not account.is_connected(store)
+    template = "music/_playlist_status.html"
+    if not request.GET.get("fragment"):
+        template = "music/playlist_saved.html"
+    response = render(request, template, context, status=status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _page_of(mood):
+    # The result page answers a POST; its GET sibling is the mood's songs page.
+    return reverse("recommender:more", args=[mood])
+
+
+def _shown_track_ids(request, mood):
+    """The Spotify ids of the songs this visit showed for `mood`, in order."""
+    song_ids = visit.seen_songs(request.session, mood)
+    spotify_ids = dict(
+        Song.objects.filter(pk__in=song_ids).values_list("pk", "spotify_id")
+    )
+    return [spotify_ids[pk] for pk in song_ids if pk in spotify_ids]
