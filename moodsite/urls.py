@@ -6,3 +6,5 @@ urlpatterns = [
     path("songs/", include("recommender.urls")),
     path("", include("faces.urls")),
 ]
+
+handler500 = "moodsite.errors.server_error"

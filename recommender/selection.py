@@ -1,52 +1,120 @@
-"""Choosing the next songs of a mood for one visit, without repeats."""
+"""Paging through the songs of a mood for one visit: best first, varied, no repeats.
+
+A visit's place in a mood is two numbers (a `Place`): a random seed and how many
+songs it has been shown. The mood's ranked list is cut into bands of BAND_SIZE
+songs; the visit walks the bands in order and each band in an order shuffled by
+the seed. So the best-ranked songs come first, two visits see different songs,
+no song repeats until the pool is used up, and each page is one window
+(OFFSET/LIMIT) of the ranked list: no list of seen songs, no NOT IN, and the
+same cost on page 1 as on page 2000.
+"""
 
 import random
 from dataclasses import dataclass, field
 
+from django.db.models import F
+
 from music.models import Song
 
-# Draw each page from the best-ranked unseen songs, this many times the page
-# size: visitors get variety while the model's most typical songs come first.
-CANDIDATE_FACTOR = 8
+# Each page draws from a band of this many best-ranked songs: enough for variety
+# between visits, few enough that the model's most typical songs come first.
+BAND_SIZE = 48
+# The ranking: the mood model's score, then its confidence, unscored songs last
+# on every database; pk breaks ties so every window of the list is stable.
+RANKING = (
+    F("mood_score").desc(nulls_last=True),
+    F("mood_confidence").desc(nulls_last=True),
+    "pk",
+)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a visit is in one mood's pool: its shuffle and how far it got."""
+
+    seed: int
+    shown: int = 0
+
+    @classmethod
+    def start(cls, rng=random):
+        return cls(seed=rng.getrandbits(32))
 
 
 @dataclass
 class SongPage:
     mood: str
     songs: list = field(default_factory=list)
-    pool_size: int = 0
+    # Known when the pool is empty or was used up (the page says how big it was).
+    pool_size: int | None = None
     started_over: bool = False
+    # Where the visit is after this page; the caller keeps it for the next one.
+    next_place: Place | None = None
 
     @property
     def pool_empty(self):
         return self.pool_size == 0
 
 
-def next_songs(mood, seen_ids, count, rng=random):
-    """The next `count` songs of `mood` not in `seen_ids`, best-ranked first.
+def ranked_pool(mood):
+    """The songs a visitor may get for `mood`, best first."""
+    return Song.objects.recommendable().in_mood(mood).order_by(*RANKING)
 
-    When every song of the mood has been seen, the visit starts over (and the
-    page says so). Returns the page; the caller records the new ids as seen.
+
+def next_songs(mood, place, count, rng=random):
+    """The next `count` songs of `mood` for a visit at `place`, best-ranked first.
+
+    When the visit has seen the whole pool it starts over with a new shuffle
+    (`started_over`, and `pool_size` says how many songs it had seen). The page
+    may be short at the end of the pool. Returns a SongPage whose `next_place`
+    the caller keeps for the next page.
     """
-    pool = Song.objects.recommendable().in_mood(mood)
-    pool_size = pool.count()
-    page = SongPage(mood=mood, pool_size=pool_size)
-    if not pool_size:
-        return page
-    unseen = pool.exclude(pk__in=seen_ids)
-    candidates = _best_ranked(unseen, count)
-    if not candidates:
+    pool = ranked_pool(mood)
+    page = SongPage(mood=mood)
+    songs = _songs_from(pool, place, count)
+    if not songs:
+        if place.shown == 0:
+            page.pool_size = 0
+            page.next_place = place
+            return page
         page.started_over = True
-        candidates = _best_ranked(pool, count)
-    chosen = rng.sample(candidates, min(count, len(candidates)))
-    page.songs = sorted(chosen, key=_rank_key)
+        page.pool_size = pool.count()
+        place = Place.start(rng)
+        songs = _songs_from(pool, place, count)
+    page.songs = sorted(songs, key=_rank_key)
+    page.next_place = Place(place.seed, place.shown + len(songs))
     return page
 
 
-def _best_ranked(queryset, count):
-    ordered = queryset.order_by("-mood_score", "-mood_confidence", "pk")
-    return list(ordered[: count * CANDIDATE_FACTOR])
+def _songs_from(pool, place, count):
+    """Up to `count` songs at positions place.shown... of the visit's walk."""
+    songs = []
+    position = place.shown
+    while len(songs) < count:
+        band, offset = divmod(position, BAND_SIZE)
+        band_songs = list(pool[band * BAND_SIZE : (band + 1) * BAND_SIZE])
+        order = _band_order(place.seed, band, len(band_songs))
+        taken = [band_songs[i] for i in order[offset : offset + count - len(songs)]]
+        if not taken:
+            break
+        songs += taken
+        position += len(taken)
+    return songs
+
+
+def _band_order(seed, band, size):
+    """The visit's own order of a band: the same for the same seed, band and size."""
+    order = list(range(size))
+    random.Random(f"{seed}:{band}").shuffle(order)
+    return order
 
 
 def _rank_key(song):
-    return (-(song.mood_score or 0.0), -(song.mood_confidence or 0.0), song.pk)
+    """RANKING, in Python: to show a page's songs best first."""
+    score, confidence = song.mood_score, song.mood_confidence
+    return (
+        score is None,
+        -(score or 0),
+        confidence is None,
+        -(confidence or 0),
+        song.pk,
+    )

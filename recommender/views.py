@@ -57,8 +57,8 @@ def more_songs(request, mood):
 
 
 def _next_page(request, mood):
-    seen = visit.seen_songs(request.session, mood)
-    page = next_songs(mood, seen, settings.SONGS_PER_PAGE)
+    place = visit.place_in_pool(request.session, mood)
+    page = next_songs(mood, place, settings.SONGS_PER_PAGE)
     visit.record_page(request.session, page)
     return page
 
