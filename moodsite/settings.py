@@ -188,6 +188,9 @@ MODELS_DIR = Path(os.getenv("MODELS_DIR") or BASE_DIR / "saved_models")
 
 # How many songs one page of recommendations shows.
 SONGS_PER_PAGE = envint("SONGS_PER_PAGE", 6)
+# How long a worker reuses a band of the ranked pool (recommender/selection.py)
+# before ranking it again: the longest a pool change takes to show (0: never cache).
+SONG_POOL_CACHE_SECONDS = envint("SONG_POOL_CACHE_SECONDS", 60)
 
 SPOTIPY_CLIENT_ID = os.getenv("SPOTIPY_CLIENT_ID", "")
 SPOTIPY_CLIENT_SECRET = os.getenv("SPOTIPY_CLIENT_SECRET", "")

@@ -4,14 +4,17 @@ A visit's place in a mood is two numbers (a `Place`): a random seed and how many
 songs it has been shown. The mood's ranked list is cut into bands of BAND_SIZE
 songs; the visit walks the bands in order and each band in an order shuffled by
 the seed. So the best-ranked songs come first, two visits see different songs,
-no song repeats until the pool is used up, and each page is one window
-(OFFSET/LIMIT) of the ranked list: no list of seen songs, no NOT IN, and the
-same cost on page 1 as on page 2000.
+and no song repeats until the pool is used up. A page reads one band's ids (an
+OFFSET/LIMIT window of the ranking, cached per process since every visit walks
+the same bands) and then its few songs by id: no list of seen songs, no NOT IN,
+and the same cost on page 1 as on page 2000.
 """
 
 import random
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import F
 
 from music.models import Song
@@ -68,37 +71,56 @@ def next_songs(mood, place, count, rng=random):
     may be short at the end of the pool. Returns a SongPage whose `next_place`
     the caller keeps for the next page.
     """
-    pool = ranked_pool(mood)
     page = SongPage(mood=mood)
-    songs = _songs_from(pool, place, count)
+    songs = _songs_from(mood, place, count)
     if not songs:
         if place.shown == 0:
             page.pool_size = 0
             page.next_place = place
             return page
         page.started_over = True
-        page.pool_size = pool.count()
+        page.pool_size = ranked_pool(mood).count()
         place = Place.start(rng)
-        songs = _songs_from(pool, place, count)
+        songs = _songs_from(mood, place, count)
     page.songs = sorted(songs, key=_rank_key)
     page.next_place = Place(place.seed, place.shown + len(songs))
     return page
 
 
-def _songs_from(pool, place, count):
+def _songs_from(mood, place, count):
     """Up to `count` songs at positions place.shown... of the visit's walk."""
-    songs = []
+    chosen = []
     position = place.shown
-    while len(songs) < count:
+    while len(chosen) < count:
         band, offset = divmod(position, BAND_SIZE)
-        band_songs = list(pool[band * BAND_SIZE : (band + 1) * BAND_SIZE])
-        order = _band_order(place.seed, band, len(band_songs))
-        taken = [band_songs[i] for i in order[offset : offset + count - len(songs)]]
+        band_ids = _band_ids(mood, band)
+        order = _band_order(place.seed, band, len(band_ids))
+        taken = [band_ids[i] for i in order[offset : offset + count - len(chosen)]]
         if not taken:
             break
-        songs += taken
+        chosen += taken
         position += len(taken)
-    return songs
+    if not chosen:
+        return []
+    # From the pool again: a song excluded or moved since its band was cached
+    # drops out rather than being shown.
+    return list(ranked_pool(mood).filter(pk__in=chosen).order_by())
+
+
+def _band_ids(mood, band):
+    """The ids of one band of the mood's ranked pool, cached for a short while.
+
+    Every visit walks the same bands, so the cache answers most pages without
+    ranking the pool again; a change to the pool shows within
+    settings.SONG_POOL_CACHE_SECONDS.
+    """
+
+    def read():
+        window = ranked_pool(mood).values_list("pk", flat=True)
+        return list(window[band * BAND_SIZE : (band + 1) * BAND_SIZE])
+
+    key = f"recommender:band:{mood}:{BAND_SIZE}:{band}"
+    return cache.get_or_set(key, read, settings.SONG_POOL_CACHE_SECONDS)
 
 
 def _band_order(seed, band, size):

@@ -92,7 +92,26 @@ def test_a_late_page_costs_what_the_first_page_costs(make_songs):
 
     first = queries_for(Place(seed=5, shown=0))
     late = queries_for(Place(seed=5, shown=40 * 6 - 6))
-    assert len(first) == len(late) == 1
-    # The same statement; only the window's OFFSET differs.
+    # The band's ids, then the page's songs: the same statements, but for the
+    # window's OFFSET and the chosen ids.
+    assert len(first) == len(late) == 2
     assert re.sub(r" OFFSET \d+", "", late[0]) == first[0]
     assert "OFFSET 192" in late[0] and "NOT IN" not in late[0].upper()
+    assert late[1].count("%s") == first[1].count("%s") or len(late[1]) < 2000
+
+
+def test_a_song_excluded_after_its_band_was_cached_is_not_shown(make_songs):
+    songs = make_songs("calm", 6)
+    first = next_songs("calm", Place(seed=2), 6)
+    assert len(first.songs) == 6
+    songs[0].excluded = True
+    songs[0].save()
+    again = next_songs("calm", Place(seed=2), 6)
+    assert {s.pk for s in again.songs} == {s.pk for s in songs[1:]}
+
+
+def test_without_the_cache_a_new_song_shows_at_once(make_songs, settings):
+    settings.SONG_POOL_CACHE_SECONDS = 0
+    assert next_songs("sad", Place(seed=2), 6).pool_empty
+    make_songs("sad", 1)
+    assert len(next_songs("sad", Place(seed=2), 6).songs) == 1
