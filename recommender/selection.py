@@ -22,6 +22,8 @@ from music.models import Song
 # Each page draws from a band of this many best-ranked songs: enough for variety
 # between visits, few enough that the model's most typical songs come first.
 BAND_SIZE = 48
+# How many bands one read of the ranking fetches (and the cache keeps together).
+CACHED_BANDS = 16
 # The ranking: the mood model's score, then its confidence, unscored songs last
 # on every database; pk breaks ties so every window of the list is stable.
 RANKING = (
@@ -108,19 +110,23 @@ def _songs_from(mood, place, count):
 
 
 def _band_ids(mood, band):
-    """The ids of one band of the mood's ranked pool, cached for a short while.
+    """The ids of one band of the mood's ranked pool.
 
-    Every visit walks the same bands, so the cache answers most pages without
-    ranking the pool again; a change to the pool shows within
-    settings.SONG_POOL_CACHE_SECONDS.
+    Ranking the pool is the one costly read (it sorts every song of the mood),
+    so it is read CACHED_BANDS bands at a time and cached in this process for
+    settings.SONG_POOL_CACHE_SECONDS: every visit walks the same bands, so
+    most pages rank nothing. A pool change shows within that time.
     """
+    chunk, index = divmod(band, CACHED_BANDS)
+    chunk_size = CACHED_BANDS * BAND_SIZE
 
     def read():
-        window = ranked_pool(mood).values_list("pk", flat=True)
-        return list(window[band * BAND_SIZE : (band + 1) * BAND_SIZE])
+        ranked_ids = ranked_pool(mood).values_list("pk", flat=True)
+        return list(ranked_ids[chunk * chunk_size : (chunk + 1) * chunk_size])
 
-    key = f"recommender:band:{mood}:{BAND_SIZE}:{band}"
-    return cache.get_or_set(key, read, settings.SONG_POOL_CACHE_SECONDS)
+    key = f"recommender:ranked:{mood}:{chunk_size}:{chunk}"
+    ids = cache.get_or_set(key, read, settings.SONG_POOL_CACHE_SECONDS)
+    return ids[index * BAND_SIZE : (index + 1) * BAND_SIZE]
 
 
 def _band_order(seed, band, size):
