@@ -1,3 +1,6 @@
+import os
+from urllib.parse import urlsplit
+
 import pytest
 from django.db import (
     DatabaseError,
@@ -7,6 +10,7 @@ from django.db import (
     OperationalError,
     ProgrammingError,
 )
+from django.db.utils import ConnectionHandler
 
 from moodsite.database import database_settings, is_outage
 
@@ -50,3 +54,27 @@ def test_sqlite_waits_for_a_lock_as_long_as_the_connect_timeout(tmp_path):
 )
 def test_only_unreachable_or_slow_databases_are_outages(error, outage):
     assert is_outage(error) is outage
+
+
+@pytest.mark.postgres
+def test_a_statement_past_the_timeout_is_cancelled_and_counts_as_an_outage(
+    django_db_blocker,
+):
+    """On a real PostgreSQL (TEST_POSTGRES_URL, as .ci/run sets)."""
+    url = os.getenv("TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("TEST_POSTGRES_URL not set (.ci/run starts a PostgreSQL)")
+    # The server's own database, which always exists.
+    server_url = urlsplit(url)._replace(path="/postgres").geturl()
+    config = database_settings(server_url, connect_timeout=3, statement_timeout_ms=200)
+    connection = ConnectionHandler({"default": config})["default"]
+    with django_db_blocker.unblock():
+        try:
+            with (
+                pytest.raises(OperationalError) as raised,
+                connection.cursor() as cursor,
+            ):
+                cursor.execute("SELECT pg_sleep(5)")
+        finally:
+            connection.close()
+    assert "statement timeout" in str(raised.value) and is_outage(raised.value)
