@@ -74,8 +74,8 @@ def next_songs(mood, place, count, rng=random):
     the caller keeps for the next page.
     """
     page = SongPage(mood=mood)
-    songs = _songs_from(mood, place, count)
-    if not songs:
+    songs, walked = _songs_from(mood, place, count)
+    if not walked:
         if place.shown == 0:
             page.pool_size = 0
             page.next_place = place
@@ -83,14 +83,18 @@ def next_songs(mood, place, count, rng=random):
         page.started_over = True
         page.pool_size = ranked_pool(mood).count()
         place = Place.start(rng)
-        songs = _songs_from(mood, place, count)
+        songs, walked = _songs_from(mood, place, count)
     page.songs = sorted(songs, key=_rank_key)
-    page.next_place = Place(place.seed, place.shown + len(songs))
+    page.next_place = Place(place.seed, place.shown + walked)
     return page
 
 
 def _songs_from(mood, place, count):
-    """Up to `count` songs at positions place.shown... of the visit's walk."""
+    """Up to `count` songs at positions place.shown... of the visit's walk.
+
+    Returns them and how many positions they took (more than the songs when a
+    cached id is no longer in the pool: the walk still moves past it).
+    """
     chosen = []
     position = place.shown
     while len(chosen) < count:
@@ -103,10 +107,11 @@ def _songs_from(mood, place, count):
         chosen += taken
         position += len(taken)
     if not chosen:
-        return []
+        return [], 0
     # From the pool again: a song excluded or moved since its band was cached
     # drops out rather than being shown.
-    return list(ranked_pool(mood).filter(pk__in=chosen).order_by())
+    songs = list(ranked_pool(mood).filter(pk__in=chosen).order_by())
+    return songs, len(chosen)
 
 
 def _band_ids(mood, band):

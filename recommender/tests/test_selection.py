@@ -120,6 +120,7 @@ def test_a_song_excluded_after_its_band_was_cached_is_not_shown(make_songs):
     songs[0].save()
     again = next_songs("calm", Place(seed=2), 6)
     assert {s.pk for s in again.songs} == {s.pk for s in songs[1:]}
+    assert again.next_place.shown == 6  # past the excluded song: no repeats next
 
 
 def test_without_the_cache_a_new_song_shows_at_once(make_songs, settings):
