@@ -1,4 +1,5 @@
-# moodsite: `make run` serves the site, `make test` runs the whole suite.
+# moodsite: `make run` serves the site, `make test` runs the whole suite,
+# `make bench` measures it (benchmarks/; minutes, prints tables, writes JSON).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: run test lint venv migrate
+.PHONY: run test lint venv migrate bench
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +21,9 @@ venv: $(BIN)/.installed
 migrate: venv
 	$(BIN)/python manage.py migrate --noinput
 
+# The settings default to production (DEBUG off, HTTPS only, SECRET_KEY
+# required); the local site asks for DEBUG, for run and what it runs first.
+run: export DEBUG ?= true
 run: migrate
 ifneq ($(SONGS),)
 	$(BIN)/python manage.py import_songs $(SONGS)
@@ -36,6 +40,19 @@ ifneq ($(TEST_POSTGRES_URL),)
 else
 	@echo "TEST_POSTGRES_URL not set: skipped the PostgreSQL pass (.ci/run sets it)."
 endif
+
+# HTTP load (wrk on gunicorn), the pool query on PostgreSQL, a short soak and
+# the upload memory figure. BENCH_SECONDS per wrk run; SOAK_SECONDS for the soak
+# (600 for the full 10 minutes).
+BENCH_SECONDS ?= 10
+SOAK_SECONDS ?= 60
+bench: venv
+	$(BIN)/python benchmarks/http_load.py --duration $(BENCH_SECONDS)
+	$(BIN)/python benchmarks/pool_query.py
+	$(BIN)/python benchmarks/soak.py --duration $(SOAK_SECONDS)
+	@if [ -f benchmarks/upload_memory.py ]; then \
+	  $(BIN)/python benchmarks/upload_memory.py; \
+	else echo "benchmarks/upload_memory.py not here yet: skipped the upload memory figure"; fi
 
 lint: venv
 	$(BIN)/ruff check .

@@ -7,6 +7,14 @@ import skimage.data
 from moodsite import testing
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache (the song pool's bands live there)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session")
 def emotion_models_dir(tmp_path_factory):
     """A folder holding a tiny stand-in emotion model (built once per test run)."""

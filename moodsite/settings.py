@@ -1,14 +1,21 @@
 """moodsite settings: one module, every knob read from the environment.
 
-Defaults give a working local site (SQLite in the repo, the shipped models);
-production sets SECRET_KEY, DEBUG=False, ALLOWED_HOSTS and DATABASE_URL.
+The defaults are production's: DEBUG off, HTTPS only, a SECRET_KEY required.
+`make run` asks for DEBUG (and with it plain HTTP and a dev key); production
+sets SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL. README "Settings" lists them all.
 """
 
 import os
 from pathlib import Path
 
-import dj_database_url
+from django.core.checks.security.base import (
+    SECRET_KEY_INSECURE_PREFIX,
+    SECRET_KEY_MIN_LENGTH,
+    SECRET_KEY_MIN_UNIQUE_CHARACTERS,
+)
 from django.core.exceptions import ImproperlyConfigured
+
+from moodsite.database import database_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -41,13 +48,45 @@ def envlist(name, default):
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
-DEV_SECRET_KEY = "dev-only-insecure-key-set-SECRET_KEY-in-production"
-DEBUG = envbool("DEBUG", True)
+def weak_secret_key(key):
+    """Django's own test (check security.W009): short, repetitive or a dev key."""
+    return (
+        len(key) < SECRET_KEY_MIN_LENGTH
+        or len(set(key)) < SECRET_KEY_MIN_UNIQUE_CHARACTERS
+        or key.startswith(SECRET_KEY_INSECURE_PREFIX)
+    )
+
+
+# Off unless asked for: a debug page shows settings and tracebacks to anyone.
+DEBUG = envbool("DEBUG", False)
+DEV_SECRET_KEY = f"{SECRET_KEY_INSECURE_PREFIX}dev-only-set-SECRET_KEY-in-production"
 SECRET_KEY = os.getenv("SECRET_KEY") or DEV_SECRET_KEY
-if not DEBUG and SECRET_KEY == DEV_SECRET_KEY:
-    raise ImproperlyConfigured("Set SECRET_KEY when DEBUG is off.")
+if not DEBUG and weak_secret_key(SECRET_KEY):
+    raise ImproperlyConfigured(
+        f"SECRET_KEY is missing or weak: with DEBUG off it must be at least "
+        f"{SECRET_KEY_MIN_LENGTH} characters, {SECRET_KEY_MIN_UNIQUE_CHARACTERS} "
+        f"of them different, not starting {SECRET_KEY_INSECURE_PREFIX!r}. Make "
+        f'one with: python -c "import secrets; print(secrets.token_urlsafe(50))"'
+    )
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+
+# HTTPS: on by default without DEBUG (redirect plain HTTP, Secure cookies, HSTS).
+# HTTPS=false serves plain HTTP (make run, the benchmarks and tests on loopback);
+# each part can still be set on its own.
+HTTPS = envbool("HTTPS", not DEBUG)
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", HTTPS)
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", HTTPS)
+CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", HTTPS)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", HTTPS)
+# Preloading is a promise to browsers that is slow to take back: opt in.
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+# Behind a proxy that terminates TLS, the header it sets, e.g. X-Forwarded-Proto.
+# Only set it when the proxy always sets (or strips) that header.
+if os.getenv("SECURE_PROXY_SSL_HEADER"):
+    _header = os.environ["SECURE_PROXY_SSL_HEADER"].upper().replace("-", "_")
+    SECURE_PROXY_SSL_HEADER = (f"HTTP_{_header}", "https")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -71,6 +110,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Innermost, so it sees a view's database errors before anything else.
+    "moodsite.middleware.DatabaseOutageMiddleware",
 ]
 
 ROOT_URLCONF = "moodsite.urls"
@@ -91,9 +132,15 @@ TEMPLATES = [
     },
 ]
 
+# A database that hangs must not hang the site: connecting gives up after
+# DATABASE_CONNECT_TIMEOUT seconds, a PostgreSQL statement after
+# DATABASE_STATEMENT_TIMEOUT milliseconds (0: none, e.g. for a long migration),
+# and the visitor gets a 503 page (moodsite.middleware).
 DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60
+    "default": database_settings(
+        os.getenv("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        connect_timeout=envint("DATABASE_CONNECT_TIMEOUT", 3),
+        statement_timeout_ms=envint("DATABASE_STATEMENT_TIMEOUT", 5000),
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -105,6 +152,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"{_VALIDATORS}.CommonPasswordValidator"},
     {"NAME": f"{_VALIDATORS}.NumericPasswordValidator"},
 ]
+
+# Sessions live in a signed cookie: an anonymous visit writes no database row,
+# and what it keeps (the last reading, a seed and a position per mood:
+# recommender/visit.py) stays a few hundred bytes however long the visit.
+SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 14 * 24 * 3600)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -154,6 +207,9 @@ LIVE_MOOD_HOLD_SECONDS = envint("LIVE_MOOD_HOLD_SECONDS", 3)
 # each worker process keeps its own, so with N workers a visitor may get up to
 # N times the budget; a shared cache (Redis, Memcached) makes it exact.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# How long a worker reuses a band of the ranked pool (recommender/selection.py)
+# before ranking it again: the longest a pool change takes to show (0: never cache).
+SONG_POOL_CACHE_SECONDS = envint("SONG_POOL_CACHE_SECONDS", 60)
 
 SPOTIPY_CLIENT_ID = os.getenv("SPOTIPY_CLIENT_ID", "")
 SPOTIPY_CLIENT_SECRET = os.getenv("SPOTIPY_CLIENT_SECRET", "")

@@ -7,3 +7,5 @@ urlpatterns = [
     path("", include("recommender.urls")),
     path("", include("faces.urls")),
 ]
+
+handler500 = "moodsite.errors.server_error"

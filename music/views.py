@@ -14,10 +14,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from music import spotify_account as account
-from music.models import Song
 from music.mood import MOODS
-from recommender import visit
+from recommender import services
 
+# A saved playlist holds at most the visit's last this many songs of the mood.
+PLAYLIST_MAX_SONGS = 200
 # The HTTP status a save-playlist answer carries for each refusal.
 ERROR_STATUS = {
     account.NotConnected: 409,
@@ -151,8 +152,10 @@ def _page_of(mood):
 
 def _shown_track_ids(request, mood):
     """The Spotify ids of the songs this visit showed for `mood`, in order."""
-    song_ids = visit.seen_songs(request.session, mood)
-    spotify_ids = dict(
-        Song.objects.filter(pk__in=song_ids).values_list("pk", "spotify_id")
+    songs = services.songs_shown(
+        mood=mood,
+        session=request.session,
+        prefer=account.taste_for_request(request),
+        limit=PLAYLIST_MAX_SONGS,
     )
-    return [spotify_ids[pk] for pk in song_ids if pk in spotify_ids]
+    return [song.spotify_id for song in songs]

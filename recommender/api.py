@@ -119,7 +119,7 @@ def songs(request):
         {
             "mood": mood,
             "songs": [song_json(song) for song in page.songs],
-            "pool_size": page.pool_size,
+            "pool_size": services.pool_size(mood),
             "started_over": page.started_over,
         }
     )

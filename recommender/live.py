@@ -41,6 +41,7 @@ from faces.analysis import analyze_image
 from faces.classifier import ModelNotAvailable
 from faces.images import FORMATS, InvalidImage, human_size
 from music.mood import MOODS
+from music.spotify_account import taste_for_request
 from recommender import services
 from recommender.mapping import mood_for
 
@@ -179,7 +180,9 @@ def seconds_to_change(hold, *, at, hold_seconds):
 
 def live_songs(request, mood):
     """The next page of songs for `mood` in this visit (the recommending service)."""
-    return services.songs_for_mood(mood=mood, session=request.session)
+    return services.songs_for_mood(
+        mood=mood, session=request.session, prefer=taste_for_request(request)
+    )
 
 
 # ---------------------------------------------------------------- the view

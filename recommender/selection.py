@@ -1,65 +1,220 @@
-"""Choosing the next songs of a mood for one visit, without repeats."""
+"""Paging through the songs of a mood for one visit: best first, varied, no repeats.
+
+A visit's place in a mood is a few numbers (a `Place`): a random seed and how
+many songs it has been shown. The mood's ranked list is cut into bands of BAND_SIZE
+songs; the visit walks the bands in order and each band in an order shuffled by
+the seed. So the best-ranked songs come first, two visits see different songs,
+and no song repeats until the pool is used up. A page reads one band's ids (an
+OFFSET/LIMIT window of the ranking, cached per process since every visit walks
+the same bands) and then its few songs by id: no list of seen songs, no NOT IN,
+and the same cost on page 1 as on page 2000. A connected listener's taste
+matches come first, counted separately, and the walk passes over them.
+"""
 
 import random
 from dataclasses import dataclass, field
 
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import F
+
 from music.models import Song
 from recommender import taste
 
-# Draw each page from the best-ranked unseen songs, this many times the page
-# size: visitors get variety while the model's most typical songs come first.
-CANDIDATE_FACTOR = 8
-# How many of the best-ranked possible taste matches are checked per page.
+# Each page draws from a band of this many best-ranked songs: enough for variety
+# between visits, few enough that the model's most typical songs come first.
+BAND_SIZE = 48
+# How many bands one read of the ranking fetches (and the cache keeps together).
+CACHED_BANDS = 16
+# A connected listener's matches are looked for among this many best-ranked
+# possible matches (recommender.taste): a page's worth of favourites is enough.
 TASTE_WINDOW = 400
+# The ranking: the mood model's score, then its confidence, unscored songs last
+# on every database; pk breaks ties so every window of the list is stable.
+RANKING = (
+    F("mood_score").desc(nulls_last=True),
+    F("mood_confidence").desc(nulls_last=True),
+    "pk",
+)
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a visit is in one mood's pool: its shuffle and how far it got.
+
+    `shown` counts positions of the shuffled walk; `liked` counts the songs
+    shown first because they match the listener's taste (recommender.taste).
+    """
+
+    seed: int
+    shown: int = 0
+    liked: int = 0
+
+    @classmethod
+    def start(cls, rng=random):
+        return cls(seed=rng.getrandbits(32))
 
 
 @dataclass
 class SongPage:
     mood: str
     songs: list = field(default_factory=list)
-    pool_size: int = 0
+    # Known when the pool is empty or was used up (the page says how big it was).
+    pool_size: int | None = None
     started_over: bool = False
+    # Where the visit is after this page; the caller keeps it for the next one.
+    next_place: Place | None = None
 
     @property
     def pool_empty(self):
         return self.pool_size == 0
 
 
-def next_songs(mood, seen_ids, count, rng=random, prefer=None):
-    """The next `count` songs of `mood` not in `seen_ids`, best-ranked first.
+def ranked_pool(mood):
+    """The songs a visitor may get for `mood`, best first."""
+    return Song.objects.recommendable().in_mood(mood).order_by(*RANKING)
 
-    When every song of the mood has been seen, the visit starts over (and the
-    page says so). Returns the page; the caller records the new ids as seen.
-    `prefer`, a connected listener's taste profile (recommender.taste), puts
-    unseen songs that match it first.
+
+def next_songs(mood, place, count, rng=random, prefer=None, exclude=()):
+    """The next `count` songs of `mood` for a visit at `place`, best-ranked first.
+
+    `prefer`, a connected listener's taste profile, puts the songs that match
+    it first (each once per round of the pool); `exclude` is song ids to leave
+    out (the API's clients keep their own list of what they were shown).
+    When the visit has seen the whole pool it starts over with a new shuffle
+    (`started_over`, and `pool_size` says how many songs it had seen). The page
+    may be short at the end of the pool. Returns a SongPage whose `next_place`
+    the caller keeps for the next page.
     """
-    pool = Song.objects.recommendable().in_mood(mood)
-    pool_size = pool.count()
-    page = SongPage(mood=mood, pool_size=pool_size)
-    if not pool_size:
-        return page
-    unseen = pool.exclude(pk__in=seen_ids)
-    favourites = _taste_matches(unseen, prefer, count) if prefer else []
-    unseen = unseen.exclude(pk__in=[song.pk for song in favourites])
-    candidates = _best_ranked(unseen, count)
-    if not candidates and not favourites:
+    page = SongPage(mood=mood)
+    matches = _taste_matches(mood, prefer)
+    liked, ids, walked = _page_at(mood, place, count, matches, set(exclude))
+    if not (liked or ids):
+        if place == Place(place.seed) and not exclude:
+            page.pool_size = 0
+            page.next_place = place
+            return page
+        # Seen (or excluded) it all: round again, this time over everything.
         page.started_over = True
-        candidates = _best_ranked(pool, count)
-    chosen = rng.sample(candidates, min(count - len(favourites), len(candidates)))
-    page.songs = favourites + sorted(chosen, key=_rank_key)
+        page.pool_size = pool_size(mood)
+        place = Place.start(rng)
+        liked, ids, walked = _page_at(mood, place, count, matches, set())
+    page.songs = liked + _songs_by_rank(mood, ids)
+    page.next_place = _after(place, liked, walked)
     return page
 
 
-def _taste_matches(queryset, profile, count):
-    possible = queryset.filter(taste.candidate_filter(profile))
-    possible = possible.order_by("-mood_score", "-mood_confidence", "pk")
-    return taste.order_by_taste(possible[:TASTE_WINDOW], profile)[:count]
+def pool_size(mood):
+    """How many songs `mood` has, as of the cached ranking (a COUNT at most
+    once per SONG_POOL_CACHE_SECONDS)."""
+    key = f"recommender:pool-size:{mood}"
+    count = ranked_pool(mood).order_by().count
+    return cache.get_or_set(key, count, settings.SONG_POOL_CACHE_SECONDS)
 
 
-def _best_ranked(queryset, count):
-    ordered = queryset.order_by("-mood_score", "-mood_confidence", "pk")
-    return list(ordered[: count * CANDIDATE_FACTOR])
+def songs_shown(mood, place, count, prefer=None, limit=None):
+    """The songs a visit at `place` was shown for `mood` in this round of the
+    pool, page by page as next_songs gave them (`count` a page), as the pool
+    is now; the last `limit` of them when given."""
+    matches = _taste_matches(mood, prefer)
+    pages = []
+    at = Place(place.seed)
+    while (at.shown, at.liked) < (place.shown, place.liked):
+        liked, ids, walked = _page_at(mood, at, count, matches, set())
+        if not (liked or ids):
+            break  # the pool shrank since
+        pages.append((liked, ids))
+        at = _after(at, liked, walked)
+    by_id = ranked_pool(mood).in_bulk([pk for _, ids in pages for pk in ids])
+    shown = []
+    for liked, ids in pages:
+        shown += liked + sorted((by_id[pk] for pk in ids if pk in by_id), key=_rank_key)
+    return shown[-limit:] if limit else shown
+
+
+def _page_at(mood, place, count, matches, exclude):
+    """One page at `place`: (taste matches, ids from the walk, positions walked)."""
+    matches = [song for song in matches if song.pk not in exclude]
+    liked = matches[place.liked : place.liked + count]
+    if len(liked) == count:
+        return liked, [], 0
+    skip = exclude | {song.pk for song in matches}
+    ids, walked = _walk(mood, place, count - len(liked), skip)
+    return liked, ids, walked
+
+
+def _after(place, liked, walked):
+    return Place(place.seed, place.shown + walked, place.liked + len(liked))
+
+
+def _songs_by_rank(mood, ids):
+    # From the pool again: a song excluded or moved since its band was cached
+    # drops out rather than being shown.
+    if not ids:
+        return []
+    return sorted(ranked_pool(mood).filter(pk__in=ids).order_by(), key=_rank_key)
+
+
+def _walk(mood, place, count, skip):
+    """Up to `count` song ids from position place.shown of the visit's walk,
+    leaving out `skip`; and how many positions they took (skipped ids and
+    the end of a band still move the walk on)."""
+    chosen = []
+    position = place.shown
+    while len(chosen) < count:
+        band, offset = divmod(position, BAND_SIZE)
+        band_ids = _band_ids(mood, band)
+        order = _band_order(place.seed, band, len(band_ids))
+        window = order[offset : offset + count - len(chosen)]
+        if not window:
+            break
+        chosen += [band_ids[i] for i in window if band_ids[i] not in skip]
+        position += len(window)
+    return chosen, position - place.shown
+
+
+def _taste_matches(mood, profile):
+    """The mood's songs that match the listener's taste, best match first."""
+    if taste.is_empty(profile):
+        return []
+    possible = ranked_pool(mood).filter(taste.candidate_filter(profile))
+    return taste.order_by_taste(possible[:TASTE_WINDOW], profile)
+
+
+def _band_ids(mood, band):
+    """The ids of one band of the mood's ranked pool.
+
+    Ranking the pool is the one costly read (it sorts every song of the mood),
+    so it is read CACHED_BANDS bands at a time and cached in this process for
+    settings.SONG_POOL_CACHE_SECONDS: every visit walks the same bands, so
+    most pages rank nothing. A pool change shows within that time.
+    """
+    chunk, index = divmod(band, CACHED_BANDS)
+    chunk_size = CACHED_BANDS * BAND_SIZE
+
+    def read():
+        ranked_ids = ranked_pool(mood).values_list("pk", flat=True)
+        return list(ranked_ids[chunk * chunk_size : (chunk + 1) * chunk_size])
+
+    key = f"recommender:ranked:{mood}:{chunk_size}:{chunk}"
+    ids = cache.get_or_set(key, read, settings.SONG_POOL_CACHE_SECONDS)
+    return ids[index * BAND_SIZE : (index + 1) * BAND_SIZE]
+
+
+def _band_order(seed, band, size):
+    """The visit's own order of a band: the same for the same seed, band and size."""
+    order = list(range(size))
+    random.Random(f"{seed}:{band}").shuffle(order)
+    return order
 
 
 def _rank_key(song):
-    return (-(song.mood_score or 0.0), -(song.mood_confidence or 0.0), song.pk)
+    """RANKING, in Python: to show a page's songs best first."""
+    score, confidence = song.mood_score, song.mood_confidence
+    return (
+        score is None,
+        -(score or 0),
+        confidence is None,
+        -(confidence or 0),
+        song.pk,
+    )

@@ -1,8 +1,9 @@
 """Recommending songs for photos and moods: the one service that the pages, the
 API and the live camera call (views stay thin; reads of readings are here too).
 
-Song paging and the visit's memory of seen songs live in recommender.selection
-and recommender.visit; songs_for_mood() is the one place that calls them.
+Song paging and the visit's place in each mood's pool live in
+recommender.selection and recommender.visit; songs_for_mood() and
+songs_shown() are the one place that calls them.
 """
 
 from dataclasses import dataclass
@@ -45,37 +46,60 @@ def save_reading(*, faces, image_size):
     )
 
 
-def recommend_for_photo(*, faces, image_size, session=None, exclude=()):
+def recommend_for_photo(*, faces, image_size, session=None, exclude=(), prefer=None):
     """Save the reading and pick the first songs for its default choice."""
     reading = save_reading(faces=faces, image_size=image_size)
     pick = reading.pick()
-    page = songs_for_mood(mood=pick.mood, session=session, exclude=exclude)
+    page = songs_for_mood(
+        mood=pick.mood, session=session, exclude=exclude, prefer=prefer
+    )
     return Recommendation(reading=reading, pick=pick, page=page)
 
 
-def reading_songs(*, reading, choice=None, session=None):
+def reading_songs(*, reading, choice=None, session=None, prefer=None):
     """The next songs for one choice ("1", "2", ... or "group") of a reading.
 
     An unknown choice falls back to the reading's default one.
     """
     pick = reading.pick(choice) or reading.pick()
-    page = songs_for_mood(mood=pick.mood, session=session)
+    page = songs_for_mood(mood=pick.mood, session=session, prefer=prefer)
     return Recommendation(reading=reading, pick=pick, page=page)
 
 
-def songs_for_mood(*, mood, session=None, exclude=(), count=None):
+def songs_for_mood(*, mood, session=None, exclude=(), count=None, prefer=None):
     """The next page of `mood`'s songs, without repeats within a visit.
 
-    With a session, the visit remembers what it was shown; without one (the
-    API), the caller says which song ids to leave out.
+    With a session, the visit keeps its place in the mood's pool; without one
+    (the API), the caller says which song ids to leave out. `prefer`: a
+    connected listener's taste profile, whose matches come first.
     """
-    seen = list(exclude)
-    if session is not None:
-        seen += visit.seen_songs(session, mood)
-    page = selection.next_songs(mood, seen, count or settings.SONGS_PER_PAGE)
+    if session is None:
+        place = selection.Place.start()
+    else:
+        place = visit.place_in_pool(session, mood)
+    page = selection.next_songs(
+        mood,
+        place,
+        count or settings.SONGS_PER_PAGE,
+        prefer=prefer,
+        exclude=exclude,
+    )
     if session is not None:
         visit.record_page(session, page)
     return page
+
+
+def pool_size(mood):
+    """How many songs a visitor may get for `mood` (cached for a short while)."""
+    return selection.pool_size(mood)
+
+
+def songs_shown(*, mood, session, prefer=None, limit=None):
+    """The songs this visit was shown for `mood` (for a playlist of them)."""
+    place = visit.place_in_pool(session, mood)
+    return selection.songs_shown(
+        mood, place, settings.SONGS_PER_PAGE, prefer=prefer, limit=limit
+    )
 
 
 def find_reading(reading_id):

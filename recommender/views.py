@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from faces.forms import PhotoUploadForm
 from music.mood import MOODS
+from music.spotify_account import taste_for_request
 from recommender import services
 from recommender.forms import CorrectionForm
 from recommender.models import reading_ttl
@@ -33,7 +34,10 @@ def reading(request, reading_id):
     if found is None:
         return reading_gone(request)
     recommendation = services.reading_songs(
-        reading=found, choice=request.GET.get("face"), session=request.session
+        reading=found,
+        choice=request.GET.get("face"),
+        session=request.session,
+        prefer=taste_for_request(request),
     )
     return render_reading(request, recommendation)
 
@@ -47,7 +51,10 @@ def correct(request, reading_id):
     form = CorrectionForm(request.POST, reading=found)
     if not form.is_valid():
         recommendation = services.reading_songs(
-            reading=found, choice=request.POST.get("choice"), session=request.session
+            reading=found,
+            choice=request.POST.get("choice"),
+            session=request.session,
+            prefer=taste_for_request(request),
         )
         return render_reading(request, recommendation, form=form, status=400)
     choice = form.cleaned_data["choice"]
@@ -93,7 +100,9 @@ def more_songs(request, mood):
     """The next songs of a mood ("More songs"); a fragment when fetched by the page."""
     if mood not in MOODS:
         raise Http404("No such mood")
-    page = services.songs_for_mood(mood=mood, session=request.session)
+    page = services.songs_for_mood(
+        mood=mood, session=request.session, prefer=taste_for_request(request)
+    )
     if request.GET.get("fragment"):
         return render(request, "recommender/_song_list.html", {"page": page})
     context = {"page": page, "mood": mood, "more_url": request.path}

@@ -1,29 +1,29 @@
-"""What one visit remembers, in its session: the last analysis and the songs seen."""
+"""What one visit remembers, in its (signed-cookie) session: per mood, a `Place`.
 
-ANALYSIS_KEY = "moodsite_analysis"
-SEEN_KEY = "moodsite_seen_songs"
+A place is a few numbers however long the visit, so the cookie never nears its
+4 KB limit and no visit writes a database row.
+"""
 
+import random
 
-def remember_analysis(session, *, emotion, probabilities, mood, face_count):
-    session[ANALYSIS_KEY] = {
-        "emotion": emotion,
-        "probabilities": probabilities,
-        "mood": mood,
-        "face_count": face_count,
-    }
+from recommender.selection import Place
+
+PLACES_KEY = "moodsite_places"
 
 
-def last_analysis(session):
-    return session.get(ANALYSIS_KEY)
-
-
-def seen_songs(session, mood):
-    return session.get(SEEN_KEY, {}).get(mood, [])
+def place_in_pool(session, mood, rng=random):
+    """Where this visit is in the mood's pool; a fresh shuffle on its first page."""
+    saved = session.get(PLACES_KEY, {}).get(mood)
+    if saved is None:
+        return Place.start(rng)
+    return Place(*saved)
 
 
 def record_page(session, page):
-    """Add the page's songs to the mood's seen list (reset when the pool restarted)."""
-    seen = session.get(SEEN_KEY, {})
-    previous = [] if page.started_over else seen.get(page.mood, [])
-    seen[page.mood] = previous + [song.pk for song in page.songs]
-    session[SEEN_KEY] = seen
+    """Keep where the page left the visit, for the mood's next page."""
+    if page.next_place is None:
+        return
+    places = session.get(PLACES_KEY, {})
+    place = page.next_place
+    places[page.mood] = [place.seed, place.shown, place.liked]
+    session[PLACES_KEY] = places

@@ -1,3 +1,4 @@
+from django.contrib.sessions.models import Session
 from django.urls import reverse
 
 
@@ -45,3 +46,16 @@ def test_unknown_mood_is_404(client, db):
 
 def test_post_is_not_allowed(client, db):
     assert client.post(more_url("calm")).status_code == 405
+
+
+def test_a_long_visit_writes_no_session_rows_and_its_cookie_does_not_grow(
+    client, make_songs, settings
+):
+    settings.SONGS_PER_PAGE = 3
+    make_songs("sad", 40)
+    sizes = []
+    for _ in range(30):  # round the pool twice
+        assert client.get(more_url("sad", fragment=True)).status_code == 200
+        sizes.append(len(client.cookies[settings.SESSION_COOKIE_NAME].value))
+    assert Session.objects.count() == 0
+    assert max(sizes) - min(sizes) <= 4 and max(sizes) < 300

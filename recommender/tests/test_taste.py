@@ -7,7 +7,7 @@ import pytest
 
 from moodsite.testing import make_song
 from recommender import taste
-from recommender.selection import next_songs
+from recommender.selection import Place, next_songs, songs_shown
 
 
 def song(artists="", genre=""):
@@ -110,32 +110,47 @@ def pool(db):
 
 
 def test_next_songs_puts_the_listeners_songs_first(pool):
-    page = next_songs("happy", [], 4, rng=random.Random(0), prefer=PROFILE)
+    page = next_songs("happy", Place(seed=0), 4, prefer=PROFILE)
     assert page.songs[:3] == [pool.by_artist[1], pool.by_artist[0], pool.by_genre]
     assert page.songs[3] in pool.others
+    assert page.next_place.liked == 3
 
 
 def test_next_songs_without_a_profile_is_unchanged(pool):
-    page = next_songs("happy", [], 3, rng=random.Random(0))
-    same = next_songs("happy", [], 3, rng=random.Random(0), prefer=None)
+    page = next_songs("happy", Place(seed=0), 3)
+    same = next_songs("happy", Place(seed=0), 3, prefer=None)
     assert page.songs == same.songs
     scores = [song.mood_score for song in page.songs]
     assert scores == sorted(scores, reverse=True)  # by mood rank, not by taste
 
 
-def test_matches_already_seen_are_not_repeated(pool):
-    seen = [s.pk for s in pool.by_artist]
-    page = next_songs("happy", seen, 3, rng=random.Random(0), prefer=PROFILE)
-    assert page.songs[0] == pool.by_genre
-    assert not set(seen) & {s.pk for s in page.songs}
-    assert not page.started_over
+def test_a_visit_gets_each_match_once_and_then_the_others(pool):
+    pages = walk("happy", Place(seed=0), 3, 3, prefer=PROFILE)
+    assert pages[0].songs == [pool.by_artist[1], pool.by_artist[0], pool.by_genre]
+    rest = [s.pk for page in pages[1:] for s in page.songs]
+    assert sorted(rest) == sorted(s.pk for s in pool.others)
+    assert not any(page.started_over for page in pages)
 
 
-def test_a_page_of_only_matches_does_not_start_over(pool):
-    seen = [s.pk for s in pool.others]
-    page = next_songs("happy", seen, 3, rng=random.Random(0), prefer=PROFILE)
-    assert page.songs == [pool.by_artist[1], pool.by_artist[0], pool.by_genre]
-    assert not page.started_over
-    everything = seen + [s.pk for s in page.songs]
-    again = next_songs("happy", everything, 3, rng=random.Random(0), prefer=PROFILE)
+def test_after_the_whole_pool_the_matches_come_first_again(pool):
+    last = walk("happy", Place(seed=0), 3, 3, prefer=PROFILE)[-1]
+    again = next_songs("happy", last.next_place, 3, prefer=PROFILE)
     assert again.started_over
+    assert again.songs == [pool.by_artist[1], pool.by_artist[0], pool.by_genre]
+
+
+def test_songs_shown_lists_the_matches_then_the_walk(pool):
+    pages = walk("happy", Place(seed=0), 2, 3, prefer=PROFILE)
+    shown = songs_shown("happy", pages[-1].next_place, 3, prefer=PROFILE)
+    assert shown == [song for page in pages for song in page.songs]
+    last_two = songs_shown("happy", pages[-1].next_place, 3, prefer=PROFILE, limit=2)
+    assert last_two == shown[-2:]
+
+
+def walk(mood, place, pages, count, prefer=None):
+    result = []
+    for n in range(pages):
+        page = next_songs(mood, place, count, rng=random.Random(n), prefer=prefer)
+        result.append(page)
+        place = page.next_place
+    return result

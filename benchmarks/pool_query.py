@@ -1,0 +1,198 @@
+"""The song-pool queries on PostgreSQL at 10k / 100k / 1M songs, with their plans.
+
+    .venv/bin/python benchmarks/pool_query.py [--sizes 10000,100000,1000000]
+        [--repeats 30] [--database-url postgres://...]
+
+Starts a throwaway PostgreSQL cluster (as .ci/run does) unless a URL is given,
+migrates it, COPYs synthetic songs, and times what a page of "More songs" runs
+(recommender/selection.py) with the cache off: ranking a chunk of the pool
+(the ids of CACHED_BANDS bands) at the top, middle and end of a mood's pool,
+fetching a page's songs by id, and counting the pool (only when a visit used it
+up). Prints median/p95 per query and size and EXPLAIN ANALYZE of the ranking
+read; writes benchmarks/results/pool_query.json.
+"""
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness  # noqa: E402
+
+COLUMNS = ["songs", "query", "median_ms", "p95_ms"]
+MOOD = "happy"
+# A proposal for music/ (not in its migrations): the effective mood as a stored
+# column (Django: GeneratedField(db_persist=True)), indexed in ranking order
+# for the recommendable songs, so a chunk of the ranking is an index scan
+# instead of a sort of the whole mood. in_mood() would filter on that column;
+# --proposed-index measures that query.
+EFFECTIVE_MOOD = (
+    "(CASE WHEN mood_override <> '' THEN mood_override ELSE predicted_mood END)"
+)
+RANK_ORDER = "mood_score DESC NULLS LAST, mood_confidence DESC NULLS LAST, id"
+PROPOSED_SCHEMA = [
+    f"ALTER TABLE music_song ADD COLUMN IF NOT EXISTS effective_mood varchar(10) "
+    f"GENERATED ALWAYS AS {EFFECTIVE_MOOD} STORED",
+    f"CREATE INDEX IF NOT EXISTS song_effective_mood_rank ON music_song "
+    f"(effective_mood, {RANK_ORDER}) WHERE NOT excluded AND has_features",
+    "VACUUM ANALYZE music_song",
+]
+UNDO_PROPOSED_SCHEMA = "ALTER TABLE music_song DROP COLUMN effective_mood"
+PROPOSED_RANKING = (
+    f"SELECT id FROM music_song WHERE NOT excluded AND has_features AND "
+    f"effective_mood = %s ORDER BY {RANK_ORDER} LIMIT %s OFFSET %s"
+)
+
+
+def setup_django(database_url):
+    os.environ.update(harness.site_environment(database_url))
+    os.environ["DJANGO_SETTINGS_MODULE"] = "moodsite.settings"
+    # Statements here may run long (COPY of a million rows, EXPLAIN ANALYZE).
+    os.environ["DATABASE_STATEMENT_TIMEOUT"] = "0"
+    sys.path.insert(0, str(harness.REPO))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+
+
+def fill(count):
+    """Replace the songs with `count` synthetic ones, by COPY."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE music_song RESTART IDENTITY")
+        raw = cursor.cursor  # psycopg's own cursor: COPY FROM STDIN
+        columns = ", ".join(harness.SONG_COLUMNS)
+        with raw.copy(f"COPY music_song ({columns}) FROM STDIN") as copy:
+            for row in harness.synthetic_songs(count):
+                copy.write_row(row)
+        cursor.execute("ANALYZE music_song")
+
+
+def timed(function, repeats):
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        function()
+        samples.append((time.perf_counter() - started) * 1000)
+    return harness.median_p95(samples)
+
+
+def measure(count, repeats, proposed):
+    from recommender.selection import BAND_SIZE, CACHED_BANDS, ranked_pool
+
+    pool = ranked_pool(MOOD)
+    size = pool.count()
+    chunk = BAND_SIZE * CACHED_BANDS
+    ids = pool.values_list("pk", flat=True)
+    page_ids = list(ids[:6])
+    queries = {
+        "rank chunk at top": lambda: list(ids[:chunk]),
+        "rank chunk mid-pool": lambda: list(ids[size // 2 : size // 2 + chunk]),
+        "rank chunk at end": lambda: list(ids[max(0, size - chunk) : size]),
+        "page's songs by id": lambda: list(pool.filter(pk__in=page_ids).order_by()),
+        "count (pool used up)": pool.count,
+    }
+    rows = []
+    for name, query in queries.items():
+        median, p95 = timed(query, repeats)
+        rows.append({"songs": count, "query": name, "median_ms": median, "p95_ms": p95})
+    plans = {
+        "rank chunk at top": ids[:chunk].explain(analyze=True, buffers=True),
+        "rank chunk at end": ids[max(0, size - chunk) : size].explain(
+            analyze=True, buffers=True
+        ),
+    }
+    if proposed:
+        rows, plans = rows + proposed_rows(count, size, chunk, repeats, plans), plans
+    return size, rows, plans
+
+
+def proposed_rows(count, size, chunk, repeats, plans):
+    """The ranking read with the proposed index and effective-mood filter."""
+    from django.db import connection
+
+    def rank(offset):
+        with connection.cursor() as cursor:
+            cursor.execute(PROPOSED_RANKING, [MOOD, chunk, offset])
+            return cursor.fetchall()
+
+    with connection.cursor() as cursor:
+        for statement in PROPOSED_SCHEMA:
+            cursor.execute(statement)
+    assert len(rank(0)) == min(chunk, size), "the proposal must rank the same pool"
+    rows = []
+    offsets = {"top": 0, "mid-pool": size // 2, "end": max(0, size - chunk)}
+    for name, offset in offsets.items():
+        median, p95 = timed(lambda offset=offset: rank(offset), repeats)
+        query = f"proposed: rank chunk at {name}"
+        rows.append(
+            {"songs": count, "query": query, "median_ms": median, "p95_ms": p95}
+        )
+    for name, offset in (("top", 0), ("end", max(0, size - chunk))):
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "EXPLAIN (ANALYZE, BUFFERS) " + PROPOSED_RANKING, [MOOD, chunk, offset]
+            )
+            plans[f"proposed: rank chunk at {name}"] = "\n".join(
+                line for (line,) in cursor.fetchall()
+            )
+    with connection.cursor() as cursor:
+        cursor.execute(UNDO_PROPOSED_SCHEMA)
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="10000,100000,1000000")
+    parser.add_argument("--repeats", type=int, default=30)
+    parser.add_argument("--database-url", help="an existing, empty database")
+    parser.add_argument(
+        "--proposed-index",
+        action="store_true",
+        help="also time the ranking with the index proposed for music/",
+    )
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+
+    def run(database_url):
+        setup_django(database_url)
+        rows, plans = [], {}
+        for count in sizes:
+            started = time.perf_counter()
+            fill(count)
+            print(f"{count} songs copied in {time.perf_counter() - started:.1f} s")
+            mood_size, size_rows, size_plans = measure(
+                count, args.repeats, args.proposed_index
+            )
+            harness.print_table(size_rows, COLUMNS)
+            for name, plan in size_plans.items():
+                print(f"\nEXPLAIN ANALYZE, {name}, {count} songs ({mood_size} {MOOD}):")
+                print(plan)
+            print()
+            rows += size_rows
+            plans[str(count)] = size_plans
+        harness.print_table(rows, COLUMNS)
+        harness.write_json(
+            "pool_query",
+            {
+                "database": "PostgreSQL (throwaway, fsync off)",
+                "rows": rows,
+                "plans": plans,
+            },
+        )
+
+    if args.database_url:
+        run(args.database_url)
+    else:
+        with harness.throwaway_postgres() as url:
+            run(url)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,2 @@
+-- GET the URL again and again (headers from -H).
+done = require("report").done

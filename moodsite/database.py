@@ -1,0 +1,48 @@
+"""The database's connection settings, and which of its errors mean "it is down".
+
+Settings build DATABASES with `database_settings`; the middleware and the error
+views answer an outage (`is_outage`) with a 503 instead of a traceback.
+"""
+
+import dj_database_url
+from django.db import DatabaseError, InterfaceError, OperationalError
+
+# Reused connections live this long; health checks drop a dead one before use,
+# so a restarted database costs no failed request.
+CONN_MAX_AGE = 60
+
+
+def database_settings(url, *, connect_timeout, statement_timeout_ms):
+    """DATABASES["default"] for `url`, with timeouts so a hung database can't hang us.
+
+    connect_timeout: seconds to connect (PostgreSQL; libpq waits at least 2),
+    or to wait for a locked SQLite file. statement_timeout_ms: PostgreSQL ends
+    a statement that runs longer (0: never).
+    """
+    config = dj_database_url.parse(
+        url, conn_max_age=CONN_MAX_AGE, conn_health_checks=True
+    )
+    options = config.setdefault("OPTIONS", {})
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        options.setdefault("connect_timeout", connect_timeout)
+        if statement_timeout_ms:
+            server_options = options.get("options", "")
+            options["options"] = (
+                f"{server_options} -c statement_timeout={statement_timeout_ms}"
+            ).strip()
+    elif config["ENGINE"] == "django.db.backends.sqlite3":
+        options.setdefault("timeout", connect_timeout)
+    return config
+
+
+def is_outage(error):
+    """True for errors that say the database is unreachable, gone or too slow.
+
+    OperationalError covers refused and timed-out connections and cancelled
+    statements; InterfaceError a connection that died. A plain DatabaseError is
+    what a driver raises when it can say no more. Its other subclasses
+    (IntegrityError, ProgrammingError, DataError...) are bugs: they stay 500s.
+    """
+    return isinstance(error, OperationalError | InterfaceError) or (
+        type(error) is DatabaseError
+    )

@@ -1,0 +1,57 @@
+"""Error answers in the site's style: the 503 for a database outage and the 500.
+
+404, 400 and 403 use Django's own views with the templates in
+moodsite/templates; the 500 view is ours so that an outage that escapes the
+middleware (raised outside a view) still gets the 503 page, not a 500.
+"""
+
+import logging
+import sys
+
+from django.http import HttpResponseServerError, JsonResponse
+from django.shortcuts import render
+from django.template import loader
+
+from moodsite.database import is_outage
+
+logger = logging.getLogger(__name__)
+
+# Seconds a client is told to wait before trying again.
+RETRY_AFTER = 30
+API_PREFIX = "/api/"
+UNAVAILABLE_MESSAGE = (
+    "The songs are unavailable right now: we can't reach the song database. "
+    "Please try again in a minute."
+)
+
+
+def songs_unavailable(request, *, emotion=None, mood=None):
+    """503: the database is down or too slow. JSON under /api/, else a page.
+
+    A flow that has already read the photo passes `emotion` and `mood`, so
+    the visitor still sees the reading, just without songs.
+    """
+    if request.path.startswith(API_PREFIX):
+        body = {"error": "songs_unavailable", "detail": UNAVAILABLE_MESSAGE}
+        if emotion:
+            body |= {"emotion": emotion, "mood": mood}
+        response = JsonResponse(body, status=503)
+    else:
+        context = {"message": UNAVAILABLE_MESSAGE, "emotion": emotion, "mood": mood}
+        response = render(request, "503.html", context, status=503)
+    response["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
+def server_error(request):
+    """handler500: Django calls it while handling the exception, so we can look."""
+    error = sys.exc_info()[1]
+    if error is not None and is_outage(error):
+        logger.warning("Database unavailable: %s", error)
+        return songs_unavailable(request)
+    try:
+        return HttpResponseServerError(loader.render_to_string("500.html"))
+    except Exception:
+        # The template itself failed (the error may be in what it uses).
+        logger.exception("The 500 page failed to render")
+        return HttpResponseServerError("<h1>Server error</h1>")

@@ -1,0 +1,98 @@
+"""A database that is down or hangs: the site answers 503 within the timeouts.
+
+Real connections: the PostgreSQL driver talks to a closed loopback port
+(refused) or to a loopback socket that completes the TCP handshake and then
+never says a word (hang). No PostgreSQL server is needed.
+"""
+
+import socket
+import time
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connections
+from django.db.utils import ConnectionHandler
+from django.urls import reverse
+
+from moodsite.database import database_settings
+from moodsite.testing import encode_image
+
+# libpq's (and psycopg's) least connect timeout, in seconds.
+CONNECT_TIMEOUT = 2
+
+
+@pytest.fixture
+def database_at(db):
+    """database_at(port): the site's connection now goes to 127.0.0.1:port."""
+    original = connections["default"]
+
+    def use(port):
+        url = f"postgres://moodsite:secret-password@127.0.0.1:{port}/moodsite"
+        config = database_settings(
+            url, connect_timeout=CONNECT_TIMEOUT, statement_timeout_ms=500
+        )
+        connections["default"] = ConnectionHandler({"default": config})["default"]
+
+    yield use
+    connections["default"].close()
+    connections["default"] = original
+
+
+@pytest.fixture
+def closed_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def silent_port():
+    """A port whose connections are accepted (by the kernel) and never answered."""
+    with socket.create_server(("127.0.0.1", 0), backlog=16) as server:
+        yield server.getsockname()[1]
+
+
+def more_songs(client):
+    return client.get(reverse("recommender:more", args=["happy"]))
+
+
+def assert_songs_unavailable(response):
+    assert response.status_code == 503
+    assert response["Retry-After"]
+    body = response.content.decode()
+    assert "songs are unavailable" in body and 'class="site-header"' in body
+    assert "secret-password" not in body and "Traceback" not in body
+
+
+def test_refused_connection_gives_the_503_page(client, database_at, closed_port):
+    database_at(closed_port)
+    assert_songs_unavailable(more_songs(client))
+
+
+def test_hung_database_gives_the_503_page_after_the_connect_timeout(
+    client, database_at, silent_port
+):
+    database_at(silent_port)
+    started = time.monotonic()
+    response = more_songs(client)
+    waited = time.monotonic() - started
+    assert_songs_unavailable(response)
+    assert CONNECT_TIMEOUT - 0.5 < waited < CONNECT_TIMEOUT + 3
+
+
+@pytest.mark.usefixtures("stand_in_emotion_model")
+def test_upload_with_the_database_down_answers_503_not_500(
+    client, database_at, closed_port, astronaut
+):
+    database_at(closed_port)
+    photo = SimpleUploadedFile("me.png", encode_image(astronaut), "image/png")
+    response = client.post(reverse("faces:home"), {"photo": photo})
+    assert_songs_unavailable(response)
+
+
+def test_other_pages_still_work_while_the_database_is_down(
+    client, database_at, closed_port
+):
+    database_at(closed_port)
+    response = client.get(reverse("faces:home"))
+    assert response.status_code == 200 and b'type="file"' in response.content
