@@ -7,7 +7,10 @@ from tqdm import tqdm
 
 from music.features import AUDIO_FEATURES
 from music.models import Song
-from music.mood import MOODS, MoodClassifier
+from music.mood import MOODS, ModelNotAvailable, MoodClassifier
+from music.services import refresh_primary_versions
+
+MODEL_UNAVAILABLE = "mood model unavailable: run classify_songs later"
 
 RESULT_FIELDS = [
     "predicted_mood",
@@ -26,6 +29,9 @@ def classify_songs(queryset=None, *, classifier=None, batch_size=4096, progress=
     (so curators can see where they disagree), but its mood_score ranks it
     within the override, its effective mood.
 
+    Ends by refreshing the primary-version flags: a new ranking can change
+    which version of a song is served.
+
     Raises music.mood.ModelNotAvailable when there is no usable model.
     """
     classifier = classifier or MoodClassifier()
@@ -40,7 +46,32 @@ def classify_songs(queryset=None, *, classifier=None, batch_size=4096, progress=
             for mood, count in classify_batch(batch, classifier).items():
                 counts[mood] += count
             bar.update(len(batch))
+    refresh_primary_versions()
     return counts
+
+
+def classify_pending(*, classifier=None, progress=False, batch_size=4096):
+    """Classify the songs that need it by the one rule (see
+    SongQuerySet.needing_classification); counts per predicted mood."""
+    classifier = classifier or MoodClassifier()
+    songs = Song.objects.needing_classification(classifier.version)
+    return classify_songs(
+        songs, classifier=classifier, batch_size=batch_size, progress=progress
+    )
+
+
+def classify_or_warn(queryset=None, *, progress=False):
+    """(counts, "") or (None, warning) when there is no model.
+
+    For the callers that must succeed without a model (import, harvest, the
+    admin): queryset None means the pending songs, else exactly those songs.
+    """
+    try:
+        if queryset is None:
+            return classify_pending(progress=progress), ""
+        return classify_songs(queryset, progress=progress), ""
+    except ModelNotAvailable as exc:
+        return None, f"{MODEL_UNAVAILABLE} ({exc})"
 
 
 def batches_by_pk(songs, batch_size):
