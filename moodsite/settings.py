@@ -145,6 +145,17 @@ SPOTIFY_TOKEN_URL = os.getenv(
 )
 # The longest Retry-After a harvest waits out before stopping with a resumable state.
 SPOTIFY_MAX_RETRY_AFTER = envint("SPOTIFY_MAX_RETRY_AFTER", 60)
+# Who describes songs that arrive without audio features (harvest, fill_features):
+# "reccobeats" (free, keyless; Spotify's own endpoint answers 403 to apps
+# registered since 2024-11-27), "spotify", or "none".
+FEATURES_PROVIDER = os.getenv("FEATURES_PROVIDER", "reccobeats")
+if FEATURES_PROVIDER not in ("none", "spotify", "reccobeats"):
+    raise ImproperlyConfigured(
+        f"FEATURES_PROVIDER must be none, spotify or reccobeats, got {FEATURES_PROVIDER!r}"
+    )
+RECCOBEATS_API_URL = os.getenv("RECCOBEATS_API_URL", "https://api.reccobeats.com/v1/")
+# Covers for songs without one, no credentials needed (fill_covers).
+SPOTIFY_OEMBED_URL = os.getenv("SPOTIFY_OEMBED_URL", "https://open.spotify.com/oembed")
 
 LOGGING = {
     "version": 1,

@@ -57,9 +57,7 @@ class Command(BaseCommand):
             self.stdout.write(f"  {mood}: {counts.get(mood, 0)}")
         if skipped:
             self.stdout.write(f"skipped {skipped} songs without audio features")
-        self.stdout.write(
-            "servable songs per mood (one version of each song):"
-        )
+        self.stdout.write("servable songs per mood (one version of each song):")
         threshold = songs_per_visit()
         for mood, size in mood_pool_sizes().items():
             thin = (
