@@ -151,7 +151,8 @@ SPOTIFY_MAX_RETRY_AFTER = envint("SPOTIFY_MAX_RETRY_AFTER", 60)
 FEATURES_PROVIDER = os.getenv("FEATURES_PROVIDER", "reccobeats")
 if FEATURES_PROVIDER not in ("none", "spotify", "reccobeats"):
     raise ImproperlyConfigured(
-        f"FEATURES_PROVIDER must be none, spotify or reccobeats, got {FEATURES_PROVIDER!r}"
+        "FEATURES_PROVIDER must be none, spotify or reccobeats, "
+        f"got {FEATURES_PROVIDER!r}"
     )
 RECCOBEATS_API_URL = os.getenv("RECCOBEATS_API_URL", "https://api.reccobeats.com/v1/")
 # Covers for songs without one, no credentials needed (fill_covers).
