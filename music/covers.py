@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from music import spotify
 from music.models import Song
-from music.retrying import RequestFailed, check
+from music.retrying import RateLimited, RequestFailed, check
 from music.services import upsert_songs
 
 REFUSED = (401, 403, 404)
@@ -115,6 +115,7 @@ class CoverOutcome:
     found: int = 0
     missing: int = 0
     errors: list = field(default_factory=list)
+    stopped: str = ""  # rate limited: what was stored stays, rerun later
 
 
 def songs_needing_covers(*, retry_checked=False, only=None):
@@ -130,8 +131,9 @@ def fill_covers(finder, songs, *, limit=None):
     Each batch is written before the next is asked for: covers found go
     through the upsert (which never blanks), and songs the source has no
     cover for get cover_checked_at so a rerun skips them. A batch that keeps
-    failing is recorded and left unmarked, to be tried again next time.
-    `interval` seconds are left between requests (throttle).
+    failing is recorded and left unmarked, to be tried again next time; a
+    rate limit stops the fill (outcome.stopped) and a rerun starts there.
+    The finder throttles its own requests.
     """
     outcome = CoverOutcome()
     ids = list(songs.values_list("spotify_id", flat=True)[:limit])
@@ -141,6 +143,9 @@ def fill_covers(finder, songs, *, limit=None):
         position += len(batch)
         try:
             covers = finder.find(batch)
+        except RateLimited as exc:
+            outcome.stopped = f"rate limited: {exc}"
+            break
         except RequestFailed as exc:
             outcome.errors.append(f"covers for {len(batch)} songs: {exc}")
             continue

@@ -27,7 +27,7 @@ from django.utils import timezone
 from music import spotify
 from music.features import AUDIO_FEATURES, REQUIRED_FEATURES
 from music.models import RECCOBEATS, SPOTIFY, Song
-from music.retrying import RequestFailed, check
+from music.retrying import RateLimited, RequestFailed, check
 from music.services import upsert_songs
 
 NONE = "none"
@@ -110,6 +110,7 @@ class FeatureOutcome:
     missing: int = 0
     errors: list = field(default_factory=list)
     refused: str = ""  # the provider refused this app: nothing more to ask
+    stopped: str = ""  # rate limited: what was stored stays, rerun later
 
 
 def fetch_batches(provider, policy, track_ids, outcome):
@@ -155,9 +156,12 @@ def fill_features(provider, policy, songs, *, limit=None):
     since a stored batch no longer needs features or is marked checked."""
     outcome = FeatureOutcome()
     ids = list(songs.values_list("spotify_id", flat=True)[:limit])
-    for batch, features in fetch_batches(provider, policy, ids, outcome):
-        with transaction.atomic():
-            store_features(batch, features, provider)
+    try:
+        for batch, features in fetch_batches(provider, policy, ids, outcome):
+            with transaction.atomic():
+                store_features(batch, features, provider)
+    except RateLimited as exc:
+        outcome.stopped = f"rate limited: {exc}"
     return outcome
 
 

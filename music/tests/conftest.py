@@ -232,3 +232,17 @@ def no_mood_model(settings, tmp_path):
     """No model file where the site looks: classification must be skipped."""
     settings.MODELS_DIR = tmp_path / "no-models"
     return settings.MODELS_DIR
+
+
+@pytest.fixture
+def instant_retries(monkeypatch):
+    """Commands' retry policies skip their waits (backoff and Retry-After);
+    what they ask and when they give up stays the same."""
+    from music.retrying import RetryPolicy
+
+    init = RetryPolicy.__init__
+
+    def without_waits(self, **kwargs):
+        init(self, **{**kwargs, "backoff_base": 0.0, "sleep": lambda seconds: None})
+
+    monkeypatch.setattr(RetryPolicy, "__init__", without_waits)

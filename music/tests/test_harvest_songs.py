@@ -466,3 +466,45 @@ def read_run(database):
         ).fetchall()
     assert len(rows) == 1
     return rows[0][0], json.loads(rows[0][1])
+
+
+@pytest.mark.django_db
+def test_a_pool_filled_only_by_harvesting_is_recommended(standin, settings, mood_model):
+    """Today's Spotify: 403 from audio-features. ReccoBeats describes the
+    tracks, covers come with them (or from oEmbed), and the songs are served."""
+    settings.FEATURES_PROVIDER = "reccobeats"
+    standin.audio_features_allowed = False
+    expected = search_ids(standin, "chill", 20)
+    bare = standin.by_id[expected[3]]
+    bare["album"] = {**bare["album"], "images": []}  # a track without images
+
+    out, err = harvest("--search", "chill", "--limit", "20")
+
+    assert standin.requests_to("/v1/audio-features") == []
+    assert len(standin.requests_to("/reccobeats/v1/audio-features")) == 2  # 10 a page
+    songs = Song.objects.all()
+    assert songs.count() == 20
+    assert all(s.has_features and s.feature_source == "reccobeats" for s in songs)
+    assert not songs.filter(cover_url="").exists()
+    assert Song.objects.get(spotify_id=expected[3]).cover_url.startswith(
+        "https://image-cdn.test/"
+    )
+    assert "Covers: 1 found, 0 none." in out
+    assert Song.objects.recommendable().count() == 20
+    assert err == ""
+
+
+@pytest.mark.django_db
+def test_reccobeats_failures_follow_the_harvest_rules(standin, settings):
+    settings.FEATURES_PROVIDER = "reccobeats"
+    standin.add_fault("/reccobeats/", status=500, times=2)  # retried, then fine
+    # Skips the first page's good answer (the 500s are taken by the fault above).
+    standin.add_fault("/reccobeats/", status=429, retry_after=1, skip=1)
+    waits = []
+    run = Harvester.create_run(["chill"], limit=20)
+    harvester_for(run, sleep=waits.append, max_retry_after=5).harvest()
+    statuses = [r.status for r in standin.requests_to("/reccobeats/v1/audio-features")]
+    assert statuses == [500, 500, 200, 429, 200]
+    assert waits == [0.0, 0.0, 1]  # backoff (0 in tests), backoff, Retry-After
+    assert Song.objects.filter(has_features=True).count() == 20
+    assert run.state == HarvestRun.FINISHED and run.errors == []

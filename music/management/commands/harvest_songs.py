@@ -11,7 +11,6 @@ from music.covers import CoverFinder, fill_covers, songs_needing_covers
 from music.feature_providers import build_provider
 from music.harvest import Harvester
 from music.models import HarvestRun
-from music.retrying import RateLimited
 
 EX_TEMPFAIL = 75  # sysexits.h: try again later (rate limited)
 EX_INTERRUPTED = 130
@@ -124,14 +123,11 @@ class Command(BaseCommand):
         if not songs.exists():
             return
         finder = CoverFinder(harvester.policy, warn=self.warn)
-        try:
-            outcome = fill_covers(finder, songs)
-        except RateLimited as exc:
-            self.warn(f"Covers: {exc}; run fill_covers later.")
-            return
+        outcome = fill_covers(finder, songs)
         self.stdout.write(f"Covers: {outcome.found} found, {outcome.missing} none.")
-        for error in outcome.errors:
-            self.warn(f"  {error}")
+        for problem in [*outcome.errors, outcome.stopped]:
+            if problem:
+                self.warn(f"  covers: {problem}; run fill_covers later")
 
     def get_run(self, options):
         if options["resume"] is not None:
