@@ -4,7 +4,7 @@ from django.utils import timezone
 
 from music.features import AUDIO_FEATURES, REQUIRED_FEATURES
 from music.mood import MOODS
-from music.versions import version_key
+from music.versions import main_artist, version_key
 
 MOOD_CHOICES = [(mood, mood.capitalize()) for mood in MOODS]
 
@@ -149,6 +149,14 @@ class Song(models.Model):
     @property
     def mood(self):
         return self.mood_override or self.predicted_mood
+
+    @property
+    def initials(self):
+        """Up to two initials of the main artist (else the title) for the tile
+        shown in place of a missing cover: 'Don Omar' -> 'DO'."""
+        words = main_artist(self.artists).split() or (self.name or "").split()
+        letters = [next((c for c in word if c.isalnum()), "") for word in words]
+        return "".join(letters)[:2].upper() or "♪"
 
     @property
     def spotify_url(self):
