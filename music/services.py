@@ -130,19 +130,53 @@ def refresh_primary_versions(*, version_keys=None):
 
     Only songs that could be served (features, a mood, not excluded) compete,
     ranked like the recommender ranks them; every other song stays primary so
-    that it competes as soon as it becomes servable. Two UPDATEs that touch
-    only rows whose flag changes, so a refresh after a small classification
-    writes little even in a pool of a million songs. `version_keys` limits the
-    refresh to those keys (after a curator's edit). Returns rows changed.
+    that it competes as soon as it becomes servable. Returns rows changed.
+
+    The whole pool (after classification): two UPDATEs with a window
+    function, touching only rows whose flag changes. A few keys (after a
+    curator's edit): read those songs by the version_key index and decide
+    here, which stays a lookup however big the pool is.
     """
+    if version_keys is None:
+        return _refresh_all()
+    keys = sorted(set(version_keys) - {""})
+    if not keys:
+        return 0
+    songs = Song.objects.filter(version_key__in=keys).values_list(
+        "pk",
+        "version_key",
+        "effective_mood",
+        "excluded",
+        "has_features",
+        "mood_score",
+        "mood_confidence",
+        "is_primary_version",
+    )
+    groups = {}
+    primary = {}
+    for pk, key, mood, excluded, has_features, score, confidence, flag in songs:
+        primary[pk] = flag
+        if mood and has_features and not excluded:
+            rank = (-_or_minus_one(score), -_or_minus_one(confidence), pk)
+            groups.setdefault((key, mood), []).append((rank, pk))
+    wanted = dict.fromkeys(primary, True)
+    for ranked in groups.values():
+        for _, pk in sorted(ranked)[1:]:
+            wanted[pk] = False
+    changed = [pk for pk, flag in wanted.items() if flag != primary[pk]]
+    with transaction.atomic():
+        for flag in (True, False):
+            pks = [pk for pk in changed if wanted[pk] is flag]
+            Song.objects.filter(pk__in=pks).update(is_primary_version=flag)
+    return len(changed)
+
+
+def _or_minus_one(value):
+    return -1 if value is None else value
+
+
+def _refresh_all():
     table = connection.ops.quote_name(Song._meta.db_table)
-    scope, params = "", []
-    if version_keys is not None:
-        version_keys = sorted(set(version_keys))
-        if not version_keys:
-            return 0
-        scope = f" AND version_key IN ({', '.join(['%s'] * len(version_keys))})"
-        params = version_keys
     shadowed = f"""
         SELECT id FROM (
             SELECT id, ROW_NUMBER() OVER (
@@ -152,22 +186,22 @@ def refresh_primary_versions(*, version_keys=None):
             ) AS position
             FROM {table}
             WHERE excluded = %s AND has_features = %s
-              AND effective_mood <> '' AND version_key <> ''{scope}
+              AND effective_mood <> '' AND version_key <> ''
         ) ranked WHERE position > 1
     """
-    shadowed_params = [False, True, *params]
+    candidates = [False, True]
     changed = 0
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {table} SET is_primary_version = %s "
-            f"WHERE is_primary_version = %s{scope} AND id IN ({shadowed})",
-            [False, True, *params, *shadowed_params],
+            f"WHERE is_primary_version = %s AND id IN ({shadowed})",
+            [False, True, *candidates],
         )
         changed += cursor.rowcount
         cursor.execute(
             f"UPDATE {table} SET is_primary_version = %s "
-            f"WHERE is_primary_version = %s{scope} AND id NOT IN ({shadowed})",
-            [True, False, *params, *shadowed_params],
+            f"WHERE is_primary_version = %s AND id NOT IN ({shadowed})",
+            [True, False, *candidates],
         )
         changed += cursor.rowcount
     return changed

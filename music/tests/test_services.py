@@ -118,3 +118,26 @@ def test_refresh_after_classification_writes_nothing_when_nothing_changed():
     versions()
     assert refresh_primary_versions() == 3
     assert refresh_primary_versions() == 0
+
+
+def test_scoped_and_full_refresh_agree_on_a_mixed_pool():
+    import random
+
+    rng = random.Random(3)
+    for n in range(60):
+        make_song(
+            name=f"Title {n % 7}",
+            artists=f"Artist {n % 3}",
+            predicted_mood=rng.choice(["happy", "sad"]),
+            mood_override=rng.choice(["", "", "calm"]),
+            excluded=rng.random() < 0.2,
+            mood_score=rng.choice([None, 0.0, 0.5, rng.random()]),
+            mood_confidence=rng.choice([None, 0.0, rng.random()]),
+        )
+    refresh_primary_versions()
+    full = dict(Song.objects.values_list("pk", "is_primary_version"))
+    Song.objects.update(is_primary_version=True)
+    keys = Song.objects.values_list("version_key", flat=True)
+    refresh_primary_versions(version_keys=keys)
+    assert dict(Song.objects.values_list("pk", "is_primary_version")) == full
+    assert 0 < sum(not flag for flag in full.values()) < 60
