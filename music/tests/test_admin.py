@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from music.features import REQUIRED_FEATURES
 from music.models import HarvestRun, Song
+from music.services import refresh_primary_versions
 
 pytestmark = pytest.mark.django_db
 
@@ -324,3 +325,30 @@ def test_harvest_runs_cannot_be_added(admin_client):
     response = admin_client.get(reverse("admin:music_harvestrun_add"))
 
     assert response.status_code == 403
+
+
+def test_changelist_warns_about_moods_thinner_than_a_visit(admin_client, settings):
+    settings.SONGS_PER_PAGE = 1  # a visit pages through 8 songs of a mood
+    for n in range(8):
+        make_song(n, predicted_mood="happy")
+    make_song(20, predicted_mood="sad")
+
+    response = admin_client.get(CHANGELIST)
+
+    (warning,) = [m for m in response.context["messages"] if m.level_tag == "warning"]
+    assert "Fewer songs than a visit pages through (8): calm (0)" in str(warning)
+    assert "sad (1)" in str(warning) and "happy" not in str(warning)
+
+
+def test_excluding_a_version_lets_the_next_best_be_served(admin_client):
+    song = {"artists": "Don Omar", "predicted_mood": "happy"}
+    best = make_song(1, name="Salió El Sol", mood_score=0.9, **song)
+    remaster = make_song(
+        2, name="Salió El Sol - Remastered 2016", mood_score=0.5, **song
+    )
+    refresh_primary_versions()
+    assert list(Song.objects.recommendable()) == [best]
+
+    act(admin_client, "exclude_songs", [best])
+
+    assert list(Song.objects.recommendable()) == [remaster]
