@@ -11,6 +11,9 @@ from music.mood import MOODS, ModelNotAvailable, MoodClassifier
 from music.services import refresh_primary_versions
 
 MODEL_UNAVAILABLE = "mood model unavailable: run classify_songs later"
+# Up to this many version keys the primary flags are re-picked key by key,
+# beyond it with one pass over the pool (see refresh_primary_versions).
+SCOPED_REFRESH_MAX = 2000
 
 RESULT_FIELDS = [
     "predicted_mood",
@@ -38,15 +41,18 @@ def classify_songs(queryset=None, *, classifier=None, batch_size=4096, progress=
     songs = (Song.objects.all() if queryset is None else queryset).filter(
         has_features=True
     )
-    counts = dict.fromkeys(MOODS, 0)
+    counts, keys = dict.fromkeys(MOODS, 0), set()
     with tqdm(
         total=songs.count(), unit="song", desc="classifying", disable=not progress
     ) as bar:
         for batch in batches_by_pk(songs, batch_size):
+            keys.update(batch["version_key"])
             for mood, count in classify_batch(batch, classifier).items():
                 counts[mood] += count
             bar.update(len(batch))
-    refresh_primary_versions()
+    # A few songs (harvest, an admin action): re-pick only their versions.
+    few = len(keys) <= SCOPED_REFRESH_MAX
+    refresh_primary_versions(version_keys=keys if few else None)
     return counts
 
 
@@ -82,7 +88,7 @@ def batches_by_pk(songs, batch_size):
     filter like "version differs" must not see rows this run already wrote.
     Each page is read with .iterator() so no queryset cache builds up.
     """
-    fields = ["pk", "mood_override", *AUDIO_FEATURES]
+    fields = ["pk", "mood_override", "version_key", *AUDIO_FEATURES]
     songs = songs.order_by("pk")
     last_pk = None
     while True:
