@@ -61,7 +61,8 @@ SONG_COLUMNS = (
     "release_date popularity danceability acousticness energy instrumentalness "
     "liveness valence loudness speechiness tempo duration_ms key mode "
     "time_signature has_features predicted_mood mood_confidence mood_score "
-    "mood_model_version classified_at mood_override excluded source created updated"
+    "mood_model_version classified_at mood_override excluded source created updated "
+    "feature_source version_key is_primary_version"
 ).split()
 
 
@@ -101,6 +102,9 @@ def synthetic_songs(count, seed=0):
             "benchmark",
             now,
             now,
+            "catalogue",
+            f"synthetic song {n}|artist {n % 5000}",
+            True,
         )
 
 

@@ -23,27 +23,6 @@ import harness  # noqa: E402
 
 COLUMNS = ["songs", "query", "median_ms", "p95_ms"]
 MOOD = "happy"
-# A proposal for music/ (not in its migrations): the effective mood as a stored
-# column (Django: GeneratedField(db_persist=True)), indexed in ranking order
-# for the recommendable songs, so a chunk of the ranking is an index scan
-# instead of a sort of the whole mood. in_mood() would filter on that column;
-# --proposed-index measures that query.
-EFFECTIVE_MOOD = (
-    "(CASE WHEN mood_override <> '' THEN mood_override ELSE predicted_mood END)"
-)
-RANK_ORDER = "mood_score DESC NULLS LAST, mood_confidence DESC NULLS LAST, id"
-PROPOSED_SCHEMA = [
-    f"ALTER TABLE music_song ADD COLUMN IF NOT EXISTS effective_mood varchar(10) "
-    f"GENERATED ALWAYS AS {EFFECTIVE_MOOD} STORED",
-    f"CREATE INDEX IF NOT EXISTS song_effective_mood_rank ON music_song "
-    f"(effective_mood, {RANK_ORDER}) WHERE NOT excluded AND has_features",
-    "VACUUM ANALYZE music_song",
-]
-UNDO_PROPOSED_SCHEMA = "ALTER TABLE music_song DROP COLUMN effective_mood"
-PROPOSED_RANKING = (
-    f"SELECT id FROM music_song WHERE NOT excluded AND has_features AND "
-    f"effective_mood = %s ORDER BY {RANK_ORDER} LIMIT %s OFFSET %s"
-)
 
 
 def setup_django(database_url):
@@ -83,7 +62,7 @@ def timed(function, repeats):
     return harness.median_p95(samples)
 
 
-def measure(count, repeats, proposed):
+def measure(count, repeats):
     from recommender.selection import BAND_SIZE, CACHED_BANDS, ranked_pool
 
     pool = ranked_pool(MOOD)
@@ -108,43 +87,7 @@ def measure(count, repeats, proposed):
             analyze=True, buffers=True
         ),
     }
-    if proposed:
-        rows, plans = rows + proposed_rows(count, size, chunk, repeats, plans), plans
     return size, rows, plans
-
-
-def proposed_rows(count, size, chunk, repeats, plans):
-    """The ranking read with the proposed index and effective-mood filter."""
-    from django.db import connection
-
-    def rank(offset):
-        with connection.cursor() as cursor:
-            cursor.execute(PROPOSED_RANKING, [MOOD, chunk, offset])
-            return cursor.fetchall()
-
-    with connection.cursor() as cursor:
-        for statement in PROPOSED_SCHEMA:
-            cursor.execute(statement)
-    assert len(rank(0)) == min(chunk, size), "the proposal must rank the same pool"
-    rows = []
-    offsets = {"top": 0, "mid-pool": size // 2, "end": max(0, size - chunk)}
-    for name, offset in offsets.items():
-        median, p95 = timed(lambda offset=offset: rank(offset), repeats)
-        query = f"proposed: rank chunk at {name}"
-        rows.append(
-            {"songs": count, "query": query, "median_ms": median, "p95_ms": p95}
-        )
-    for name, offset in (("top", 0), ("end", max(0, size - chunk))):
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "EXPLAIN (ANALYZE, BUFFERS) " + PROPOSED_RANKING, [MOOD, chunk, offset]
-            )
-            plans[f"proposed: rank chunk at {name}"] = "\n".join(
-                line for (line,) in cursor.fetchall()
-            )
-    with connection.cursor() as cursor:
-        cursor.execute(UNDO_PROPOSED_SCHEMA)
-    return rows
 
 
 def main():
@@ -152,11 +95,6 @@ def main():
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--database-url", help="an existing, empty database")
-    parser.add_argument(
-        "--proposed-index",
-        action="store_true",
-        help="also time the ranking with the index proposed for music/",
-    )
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
 
@@ -167,9 +105,7 @@ def main():
             started = time.perf_counter()
             fill(count)
             print(f"{count} songs copied in {time.perf_counter() - started:.1f} s")
-            mood_size, size_rows, size_plans = measure(
-                count, args.repeats, args.proposed_index
-            )
+            mood_size, size_rows, size_plans = measure(count, args.repeats)
             harness.print_table(size_rows, COLUMNS)
             for name, plan in size_plans.items():
                 print(f"\nEXPLAIN ANALYZE, {name}, {count} songs ({mood_size} {MOOD}):")

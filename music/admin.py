@@ -10,11 +10,13 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from music.catalogue import classify, classify_unclassified
+from music.classification import classify_or_warn
 from music.features import AUDIO_FEATURES
 from music.forms import CatalogueImportForm
 from music.models import HarvestRun, Song
 from music.mood import MOODS
+from music.pool import mood_pool_sizes, songs_per_visit, thin_moods
+from music.services import refresh_primary_versions
 
 NO_MOOD = "none"
 
@@ -49,9 +51,18 @@ class OverrideFilter(admin.SimpleListFilter):
         return queryset
 
 
+def curate(queryset, **changes):
+    """Update curated fields, then re-pick the served version of the songs
+    touched: an override or exclusion can change which version is best."""
+    keys = set(queryset.values_list("version_key", flat=True))
+    count = queryset.update(**changes, updated=timezone.now())
+    refresh_primary_versions(version_keys=keys)
+    return count
+
+
 def override_action(mood):
     def set_override(modeladmin, request, queryset):
-        count = queryset.update(mood_override=mood, updated=timezone.now())
+        count = curate(queryset, mood_override=mood)
         modeladmin.message_user(request, f"Mood set to {mood} for {count} songs.")
 
     set_override.__name__ = f"set_override_{mood}"
@@ -68,9 +79,10 @@ class SongAdmin(admin.ModelAdmin):
         "artists",
         "album",
         "genre",
-        "effective_mood",
+        "mood_shown",
         "confidence",
         "has_features",
+        "feature_source",
         "excluded",
     ]
     list_display_links = ["name"]
@@ -82,9 +94,16 @@ class SongAdmin(admin.ModelAdmin):
         "excluded",
         "genre",
         "has_features",
+        "feature_source",
+        "is_primary_version",
     ]
     readonly_fields = [
         "has_features",
+        "feature_source",
+        "features_checked_at",
+        "cover_checked_at",
+        "version_key",
+        "is_primary_version",
         "predicted_mood",
         "mood_confidence",
         "mood_score",
@@ -113,7 +132,7 @@ class SongAdmin(admin.ModelAdmin):
         )
 
     @admin.display(description="mood")
-    def effective_mood(self, song):
+    def mood_shown(self, song):
         if song.mood_override:
             return format_html(
                 '<strong title="set by a curator">{}</strong> (override)',
@@ -129,22 +148,22 @@ class SongAdmin(admin.ModelAdmin):
 
     @admin.action(description="Clear mood override", permissions=["change"])
     def clear_override(self, request, queryset):
-        count = queryset.update(mood_override="", updated=timezone.now())
+        count = curate(queryset, mood_override="")
         self.message_user(request, f"Override cleared for {count} songs.")
 
     @admin.action(description="Exclude from recommendations", permissions=["change"])
     def exclude_songs(self, request, queryset):
-        count = queryset.update(excluded=True, updated=timezone.now())
+        count = curate(queryset, excluded=True)
         self.message_user(request, f"{count} songs excluded.")
 
     @admin.action(description="Include in recommendations", permissions=["change"])
     def include_songs(self, request, queryset):
-        count = queryset.update(excluded=False, updated=timezone.now())
+        count = curate(queryset, excluded=False)
         self.message_user(request, f"{count} songs included.")
 
     @admin.action(description="Reclassify mood", permissions=["change"])
     def reclassify(self, request, queryset):
-        counts, warning = classify(queryset)
+        counts, warning = classify_or_warn(queryset)
         if warning:
             self.message_user(request, warning, messages.ERROR)
             return
@@ -155,14 +174,24 @@ class SongAdmin(admin.ModelAdmin):
         if change and set(form.changed_data) & set(AUDIO_FEATURES):
             # Hand-edited features make the stored prediction stale.
             obj.mood_model_version = ""
+        old_key = Song.objects.filter(pk=obj.pk).values_list("version_key", flat=True)
+        keys = set(old_key) if change else set()
         super().save_model(request, obj, form, change)
+        refresh_primary_versions(version_keys=keys | {obj.version_key})
 
     def changelist_view(self, request, extra_context=None):
-        recommendable = Song.objects.recommendable()
+        sizes = mood_pool_sizes()
+        if thin := thin_moods(sizes):
+            moods = ", ".join(f"{mood} ({size})" for mood, size in thin.items())
+            self.message_user(
+                request,
+                f"Fewer songs than a visit pages through ({songs_per_visit()}): "
+                f"{moods}. Visitors will see these moods start over; import, "
+                "harvest or fill features to add songs.",
+                messages.WARNING,
+            )
         extra_context = {
-            "mood_counts": [
-                (mood, recommendable.in_mood(mood).count()) for mood in MOODS
-            ],
+            "mood_counts": list(sizes.items()),
             "can_import": self.can_import(request),
             **(extra_context or {}),
         }
@@ -190,7 +219,7 @@ class SongAdmin(admin.ModelAdmin):
             form = CatalogueImportForm(request.POST, request.FILES)
             result = form.import_catalogue() if form.is_valid() else None
             if result is not None:
-                classified, classify_warning = classify_unclassified()
+                classified, classify_warning = classify_or_warn()
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,

@@ -7,7 +7,13 @@ from tqdm import tqdm
 
 from music.features import AUDIO_FEATURES
 from music.models import Song
-from music.mood import MOODS, MoodClassifier
+from music.mood import MOODS, ModelNotAvailable, MoodClassifier
+from music.services import refresh_primary_versions
+
+MODEL_UNAVAILABLE = "mood model unavailable: run classify_songs later"
+# Up to this many version keys the primary flags are re-picked key by key,
+# beyond it with one pass over the pool (see refresh_primary_versions).
+SCOPED_REFRESH_MAX = 2000
 
 RESULT_FIELDS = [
     "predicted_mood",
@@ -26,21 +32,52 @@ def classify_songs(queryset=None, *, classifier=None, batch_size=4096, progress=
     (so curators can see where they disagree), but its mood_score ranks it
     within the override, its effective mood.
 
+    Ends by refreshing the primary-version flags: a new ranking can change
+    which version of a song is served.
+
     Raises music.mood.ModelNotAvailable when there is no usable model.
     """
     classifier = classifier or MoodClassifier()
     songs = (Song.objects.all() if queryset is None else queryset).filter(
         has_features=True
     )
-    counts = dict.fromkeys(MOODS, 0)
+    counts, keys = dict.fromkeys(MOODS, 0), set()
     with tqdm(
         total=songs.count(), unit="song", desc="classifying", disable=not progress
     ) as bar:
         for batch in batches_by_pk(songs, batch_size):
+            keys.update(batch["version_key"])
             for mood, count in classify_batch(batch, classifier).items():
                 counts[mood] += count
             bar.update(len(batch))
+    # A few songs (harvest, an admin action): re-pick only their versions.
+    few = len(keys) <= SCOPED_REFRESH_MAX
+    refresh_primary_versions(version_keys=keys if few else None)
     return counts
+
+
+def classify_pending(*, classifier=None, progress=False, batch_size=4096):
+    """Classify the songs that need it by the one rule (see
+    SongQuerySet.needing_classification); counts per predicted mood."""
+    classifier = classifier or MoodClassifier()
+    songs = Song.objects.needing_classification(classifier.version)
+    return classify_songs(
+        songs, classifier=classifier, batch_size=batch_size, progress=progress
+    )
+
+
+def classify_or_warn(queryset=None, *, progress=False):
+    """(counts, "") or (None, warning) when there is no model.
+
+    For the callers that must succeed without a model (import, harvest, the
+    admin): queryset None means the pending songs, else exactly those songs.
+    """
+    try:
+        if queryset is None:
+            return classify_pending(progress=progress), ""
+        return classify_songs(queryset, progress=progress), ""
+    except ModelNotAvailable as exc:
+        return None, f"{MODEL_UNAVAILABLE} ({exc})"
 
 
 def batches_by_pk(songs, batch_size):
@@ -51,7 +88,7 @@ def batches_by_pk(songs, batch_size):
     filter like "version differs" must not see rows this run already wrote.
     Each page is read with .iterator() so no queryset cache builds up.
     """
-    fields = ["pk", "mood_override", *AUDIO_FEATURES]
+    fields = ["pk", "mood_override", "version_key", *AUDIO_FEATURES]
     songs = songs.order_by("pk")
     last_pk = None
     while True:

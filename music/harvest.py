@@ -12,40 +12,25 @@ import sys
 import time
 from datetime import timedelta
 
-import requests
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from spotipy import SpotifyException
 from spotipy.oauth2 import SpotifyOauthError
 from tqdm import tqdm
 
 from music import spotify
+from music.feature_providers import (
+    FeatureOutcome,
+    fetch_batches,
+    mark_features_checked,
+)
 from music.models import HarvestRun, Song
+from music.retrying import RateLimited, RequestFailed, RetryPolicy
+from music.services import upsert_songs
 
 logger = logging.getLogger(__name__)
 
 SEARCH, PLAYLIST = "search", "playlist"
-TRANSIENT_ERRORS = (
-    requests.exceptions.Timeout,
-    requests.exceptions.ConnectionError,
-    requests.exceptions.ChunkedEncodingError,
-)
-
-
-class RateLimited(Exception):
-    def __init__(self, retry_after, repeated=False):
-        super().__init__(f"Spotify asks to wait {retry_after} s")
-        self.retry_after = retry_after
-        self.repeated = repeated  # short waits, but too many in a row
-
-
-class SourceFailed(Exception):
-    """A request kept failing (5xx, timeouts) or was refused (4xx)."""
-
-    def __init__(self, message, status=None):
-        super().__init__(message)
-        self.status = status
 
 
 class Harvester:
@@ -66,10 +51,12 @@ class Harvester:
         sleep=time.sleep,
         progress=False,
         warn=None,
-        classify=None,
+        features=None,
     ):
+        """`features`: a provider from music.feature_providers, or None."""
         self.run = run
         self.client = client
+        self.features = features
         self.max_retry_after = (
             settings.SPOTIFY_MAX_RETRY_AFTER
             if max_retry_after is None
@@ -78,13 +65,19 @@ class Harvester:
         self.sleep = sleep
         self.progress = progress
         self.warn_callback = warn
-        self.classify = classify
         self.warnings = []
-        self.features_api_available = True
         self.playlist_endpoint = None
-        self.touched_with_features = set()
+        self.harvested_ids = set()
         self.source_label = "spotify"
         self.errors_before = len(run.errors)
+        self.policy = RetryPolicy(
+            max_retry_after=self.max_retry_after,
+            sleep=sleep,
+            warn=self.warn,
+            max_retries=self.max_retries,
+            backoff_base=self.backoff_base,
+            max_rate_limit_waits=self.max_rate_limit_waits,
+        )
 
     # Runs ----------------------------------------------------------------
 
@@ -142,7 +135,7 @@ class Harvester:
             else f"more than SPOTIFY_MAX_RETRY_AFTER={self.max_retry_after}"
         )
         return (
-            f"Rate limited: Spotify asks to wait {exc.retry_after} s ({why}); "
+            f"Rate limited: asked to wait {exc.retry_after} s ({why}); "
             f"resume after {until:%Y-%m-%d %H:%M} UTC: "
             f"manage.py harvest_songs --resume {self.run.pk}"
         )
@@ -176,7 +169,7 @@ class Harvester:
                     return
                 offset = next_offset
             self.save_cursor({"source": index + 1, "offset": 0})
-        except SourceFailed as exc:
+        except RequestFailed as exc:
             message = f"{kind} {value!r} at offset {offset}: {exc}"
             self.warn(f"Skipping the rest of {message}")
             self.record_error(message, cursor={"source": index + 1, "offset": 0})
@@ -209,121 +202,65 @@ class Harvester:
         return page
 
     def fetch_features(self, track_ids):
-        """Audio features from Spotify for the ids, while this app may ask."""
-        features = {}
-        batch_size = spotify.AUDIO_FEATURES_BATCH_MAX
-        for start in range(0, len(track_ids), batch_size):
-            if not self.features_api_available:
-                break
-            batch = track_ids[start : start + batch_size]
-            try:
-                features.update(self.call(spotify.audio_features, self.client, batch))
-            except SourceFailed as exc:
-                if exc.status in (403, 404):
-                    self.features_api_available = False
-                    self.warn(
-                        f"Spotify's audio-features endpoint refused this app ({exc}); "
-                        "apps registered since 2024-11-27 have no access. Using "
-                        "features from imported catalogues for the rest of this run."
-                    )
-                else:
-                    self.record_error(f"audio features for {len(batch)} tracks: {exc}")
-        return features
+        """{id: features} from the provider, while it answers this app."""
+        if self.features is None or not track_ids:
+            return [], FeatureOutcome()
+        outcome = FeatureOutcome()
+        batches = list(fetch_batches(self.features, self.policy, track_ids, outcome))
+        for error in outcome.errors:
+            self.record_error(error)
+        if outcome.refused:
+            self.warn(
+                f"{outcome.refused}; the rest of this run stores songs without "
+                "features (fill_features can add them later)."
+            )
+            self.features = None
+        return batches, outcome
 
     def call(self, func, *args, **kwargs):
-        """func(...) with our retry policy.
-
-        429: wait Retry-After when it is at most max_retry_after, else raise
-        RateLimited. 5xx, timeouts, connection errors: up to max_retries
-        retries with exponential backoff, then SourceFailed. Other 4xx:
-        SourceFailed at once.
-        """
-        failures = rate_limit_waits = 0
-        while True:
-            try:
-                return func(*args, **kwargs)
-            except SpotifyException as exc:
-                if exc.http_status == 429:
-                    wait = spotify.retry_after_seconds(exc)
-                    if wait > self.max_retry_after:
-                        raise RateLimited(wait) from exc
-                    if rate_limit_waits >= self.max_rate_limit_waits:
-                        raise RateLimited(wait, repeated=True) from exc
-                    rate_limit_waits += 1
-                    self.warn(f"Rate limited: waiting {wait} s as Spotify asks.")
-                    self.sleep(wait)
-                    continue
-                if exc.http_status < 500:
-                    raise SourceFailed(describe(exc), exc.http_status) from exc
-                error = exc
-            except TRANSIENT_ERRORS as exc:
-                error = exc
-            failures += 1
-            if failures > self.max_retries:
-                raise SourceFailed(
-                    f"{describe(error)} (gave up after {self.max_retries} retries)"
-                ) from error
-            self.sleep(self.backoff_base * 2 ** (failures - 1))
+        return self.policy.call(func, *args, **kwargs)
 
     # Storage -------------------------------------------------------------
 
     def store_page(self, tracks, cursor):
-        """Upsert a page's tracks and move the cursor, in one transaction."""
+        """Upsert a page's tracks (with features) and move the cursor, in one
+        transaction; the features are fetched first, outside it."""
         rows, skipped = {}, 0
         for track in tracks:
             fields = spotify.track_fields(track)
             if fields is None:
                 skipped += 1
             else:
-                rows.setdefault(fields["spotify_id"], fields)
+                rows.setdefault(fields.pop("spotify_id"), fields)
         known = set(
             Song.objects.filter(
                 spotify_id__in=list(rows), has_features=True
             ).values_list("spotify_id", flat=True)
         )
         # Ask only for what we lack: songs from imported catalogues keep theirs.
-        features = self.fetch_features([i for i in rows if i not in known])
-        with_features = set()
+        provider = self.features
+        asked = [i for i in rows if i not in known]
+        found = {}
+        for _, features in self.fetch_features(asked)[0]:
+            found.update(features)
+        for spotify_id, features in found.items():
+            rows[spotify_id] = {**rows[spotify_id], **features}
         with transaction.atomic():
-            existing = {
-                song.spotify_id: song
-                for song in Song.objects.select_for_update().filter(
-                    spotify_id__in=list(rows)
-                )
-            }
-            for spotify_id, fields in rows.items():
-                song, created, features_changed = self.upsert(
-                    existing.get(spotify_id), fields, features.get(spotify_id)
-                )
-                if created:
-                    self.run.new_count += 1
-                else:
-                    self.run.updated_count += 1
-                if not song.has_features:
-                    self.run.without_features_count += 1
-                elif created or features_changed:
-                    with_features.add(song.pk)
+            outcome = upsert_songs(
+                rows,
+                source=self.source_label,
+                feature_source=getattr(provider, "name", ""),
+            )
+            if provider is not None:
+                mark_features_checked([i for i in asked if i not in found])
+            self.run.new_count += outcome.new
+            self.run.updated_count += outcome.updated
+            self.run.unchanged_count += outcome.unchanged
+            self.run.without_features_count += outcome.without_features
             self.run.skipped_count += skipped
             self.run.cursor = cursor
             self.run.save(update_fields=[*COUNT_FIELDS, "cursor", "updated"])
-        self.touched_with_features |= with_features
-
-    def upsert(self, song, fields, features):
-        """(song, created, features_changed); never blanks features or curation."""
-        features = {k: v for k, v in (features or {}).items() if v is not None}
-        if song is None:
-            song = Song(**fields, **features, source=self.source_label)
-            song.save()
-            return song, True, False
-        changed = any(getattr(song, k) != v for k, v in features.items())
-        for name, value in {**fields, **features}.items():
-            setattr(song, name, value)
-        update_fields = [*fields, *features, "has_features", "updated"]
-        if changed:
-            song.mood_model_version = ""  # the old prediction no longer holds
-            update_fields.append("mood_model_version")
-        song.save(update_fields=update_fields)
-        return song, False, changed
+        self.harvested_ids |= set(rows)
 
     def save_cursor(self, cursor):
         self.run.cursor = cursor
@@ -388,31 +325,11 @@ class Harvester:
             file=sys.stderr,
         )
 
-    def classify_new_songs(self):
-        """Classify the songs this harvest gave features; None when no model."""
-        if not self.touched_with_features:
-            return {}
-        from music import mood
 
-        # mood.py may not define it yet; `except ()` then catches nothing.
-        model_missing = getattr(mood, "ModelNotAvailable", ())
-        try:
-            classify = self.classify
-            if classify is None:
-                from music.classification import classify_songs as classify
-            return classify(Song.objects.filter(pk__in=self.touched_with_features))
-        except ImportError:
-            return None
-        except model_missing:
-            return None
-
-
-COUNT_FIELDS = ("new_count", "updated_count", "without_features_count", "skipped_count")
-
-
-def describe(exc):
-    if isinstance(exc, SpotifyException):
-        return f"HTTP {exc.http_status} from Spotify"
-    if isinstance(exc, requests.exceptions.Timeout):
-        return "Spotify did not answer in time"
-    return f"could not reach Spotify ({type(exc).__name__})"
+COUNT_FIELDS = (
+    "new_count",
+    "updated_count",
+    "unchanged_count",
+    "without_features_count",
+    "skipped_count",
+)

@@ -1,28 +1,60 @@
 from django.db import models
-from django.db.models import Q
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from music.features import AUDIO_FEATURES, REQUIRED_FEATURES
 from music.mood import MOODS
+from music.versions import main_artist, version_key
 
 MOOD_CHOICES = [(mood, mood.capitalize()) for mood in MOODS]
 
 
+# Where a song's audio features came from (Song.feature_source).
+CATALOGUE, SPOTIFY, RECCOBEATS = "catalogue", "spotify", "reccobeats"
+FEATURE_SOURCE_CHOICES = [
+    (CATALOGUE, "Imported catalogue"),
+    (SPOTIFY, "Spotify audio-features"),
+    (RECCOBEATS, "ReccoBeats"),
+]
+
+# The filter every served song passes; the paging index is partial on it, so
+# recommendable() must keep exactly these terms for the index to apply.
+SERVABLE = Q(excluded=False, has_features=True, is_primary_version=True)
+# The order songs are served in within a mood: the mood model's score, then its
+# confidence (both 0..1), pk breaking ties so every window is stable. Songs not
+# scored yet (a curator's mood before classify_songs) count as -1: last, on
+# every database, in a form an index can hold (SQLite has no NULLS LAST there).
+UNSCORED = -1.0
+RANKING = (
+    Coalesce("mood_score", Value(UNSCORED)).desc(),
+    Coalesce("mood_confidence", Value(UNSCORED)).desc(),
+    F("id").asc(),
+)
+
+
 class SongQuerySet(models.QuerySet):
     def recommendable(self):
-        """Songs a visitor may be shown: curated in, with features, with a mood."""
-        return self.filter(excluded=False, has_features=True).exclude(
-            mood_override="", predicted_mood=""
-        )
+        """Songs a visitor may be shown: curated in, with features, with a mood,
+        and the best-ranked of their versions (one version of a song per visit)."""
+        return self.filter(SERVABLE).exclude(effective_mood="")
 
     def in_mood(self, mood):
         """Songs whose effective mood is `mood`: the override wins over the model."""
-        return self.filter(
-            Q(mood_override=mood) | Q(mood_override="", predicted_mood=mood)
-        )
+        return self.filter(effective_mood=mood)
 
     def needing_features(self):
         return self.filter(has_features=False)
+
+    def needing_classification(self, model_version):
+        """The one rule for import, harvest, admin and classify_songs: songs with
+        features that the model of this version has not classified (new songs,
+        songs whose features changed, songs classified by an older model)."""
+        return self.filter(has_features=True).exclude(mood_model_version=model_version)
+
+    def needing_cover(self, *, retry_checked=False):
+        songs = self.filter(cover_url="")
+        return songs if retry_checked else songs.filter(cover_checked_at=None)
 
 
 class Song(models.Model):
@@ -54,6 +86,13 @@ class Song(models.Model):
     # Kept in step with the required features by save(); stored so the pool
     # query stays a plain indexed filter.
     has_features = models.BooleanField(default=False, db_index=True)
+    feature_source = models.CharField(
+        max_length=20, choices=FEATURE_SOURCE_CHOICES, blank=True
+    )
+    # When a features provider was last asked and had none for this song, so
+    # fill_features does not ask again for ever (--retry asks anyway).
+    features_checked_at = models.DateTimeField(null=True, blank=True)
+    cover_checked_at = models.DateTimeField(null=True, blank=True)
 
     # What the mood model said, and what a curator said (which wins).
     predicted_mood = models.CharField(
@@ -69,6 +108,20 @@ class Song(models.Model):
         max_length=10, choices=MOOD_CHOICES, blank=True, db_index=True
     )
     excluded = models.BooleanField(default=False, db_index=True)
+    # Kept by the database: the mood a visitor gets this song under.
+    effective_mood = models.GeneratedField(
+        expression=Case(
+            When(~Q(mood_override=""), then=F("mood_override")),
+            default=F("predicted_mood"),
+        ),
+        output_field=models.CharField(max_length=10),
+        db_persist=True,
+    )
+    # Normalised title + main artist (music.versions); kept by save() and the
+    # upsert service. Of the recommendable songs sharing a key and a mood only
+    # the best-ranked is primary (music.services.refresh_primary_versions).
+    version_key = models.CharField(max_length=300, blank=True, db_index=True)
+    is_primary_version = models.BooleanField(default=True)
 
     source = models.CharField(max_length=100, blank=True)
     created = models.DateTimeField(default=timezone.now, editable=False)
@@ -78,12 +131,23 @@ class Song(models.Model):
 
     class Meta:
         ordering = ["name"]
+        indexes = [
+            # The paging query: one mood's servable songs in RANKING's order,
+            # so a window of the ranking is read from the index, never sorted.
+            models.Index(
+                F("effective_mood"), *RANKING, condition=SERVABLE, name="song_paging"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.name} — {self.artists}" if self.artists else self.name
 
     def save(self, *args, **kwargs):
         self.has_features = self.features_complete()
+        self.version_key = version_key(self.name, self.artists)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "has_features", "version_key"}
         super().save(*args, **kwargs)
 
     def features_complete(self):
@@ -95,6 +159,14 @@ class Song(models.Model):
     @property
     def mood(self):
         return self.mood_override or self.predicted_mood
+
+    @property
+    def initials(self):
+        """Up to two initials of the main artist (else the title) for the tile
+        shown in place of a missing cover: 'Don Omar' -> 'DO'."""
+        words = main_artist(self.artists).split() or (self.name or "").split()
+        letters = [next((c for c in word if c.isalnum()), "") for word in words]
+        return "".join(letters)[:2].upper() or "♪"
 
     @property
     def spotify_url(self):
@@ -131,6 +203,7 @@ class HarvestRun(models.Model):
     cursor = models.JSONField(default=dict, blank=True)
     new_count = models.PositiveIntegerField(default=0)
     updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
     without_features_count = models.PositiveIntegerField(default=0)
     skipped_count = models.PositiveIntegerField(default=0)
     errors = models.JSONField(default=list, blank=True)

@@ -12,9 +12,7 @@ So the client never retries or sleeps on its own: callers see every status
 tests can point the real spotipy client at a stand-in on 127.0.0.1.
 """
 
-import email.utils
 import re
-import time
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -30,6 +28,7 @@ SEARCH_PAGE_MAX = 10  # development-mode apps, since 2026
 SEARCH_OFFSET_MAX = 1000  # search answers 400 past offset + limit = 1000
 PLAYLIST_PAGE_MAX = 50
 AUDIO_FEATURES_BATCH_MAX = 100
+TRACKS_BATCH_MAX = 50
 DEFAULT_TIMEOUT = 10
 # /items is today's path; /tracks answers on APIs that predate the rename.
 PLAYLIST_ENDPOINTS = ("items", "tracks")
@@ -149,6 +148,21 @@ def playlist_entry_track(entry):
     return track
 
 
+def track_covers(client, track_ids):
+    """{spotify_id: cover URL} from GET /tracks (several tracks in one call)."""
+    if len(track_ids) > TRACKS_BATCH_MAX:
+        raise ValueError(f"at most {TRACKS_BATCH_MAX} ids per request")
+    result = client._get("tracks", ids=",".join(track_ids)) or {}
+    covers = {}
+    for track in result.get("tracks") or []:
+        url = fitting_url(
+            largest_image_url(((track or {}).get("album") or {}).get("images"))
+        )
+        if track and track.get("id") and url:
+            covers[track["id"]] = url
+    return covers
+
+
 def audio_features(client, track_ids):
     """{spotify_id: {feature: value}} for the tracks Spotify has features for."""
     if len(track_ids) > AUDIO_FEATURES_BATCH_MAX:
@@ -231,18 +245,3 @@ def parse_playlist_id(value):
             f"playlist URL: {value!r}"
         )
     return candidate
-
-
-def retry_after_seconds(exc, default=1):
-    """Seconds a 429 asks us to wait (Retry-After as seconds or an HTTP date)."""
-    value = (getattr(exc, "headers", None) or {}).get("Retry-After")
-    if value is None:
-        return default
-    value = str(value).strip()
-    if value.isdigit():
-        return int(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return default
-    return max(0, int(when.timestamp() - time.time()))

@@ -22,7 +22,8 @@ from spotipy.cache_handler import CacheHandler
 from spotipy.oauth2 import SpotifyOauthError, SpotifyPKCE
 
 from music.models import Song
-from music.spotify import retry_after_seconds, track_fields
+from music.retrying import retry_after_seconds
+from music.spotify import track_fields
 from recommender.taste import build_profile
 
 # Only what the site uses: the taste profile and saving a private playlist.

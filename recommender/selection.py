@@ -16,9 +16,8 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import F
 
-from music.models import Song
+from music.models import RANKING, UNSCORED, Song
 from recommender import taste
 
 # Each page draws from a band of this many best-ranked songs: enough for variety
@@ -29,13 +28,6 @@ CACHED_BANDS = 16
 # A connected listener's matches are looked for among this many best-ranked
 # possible matches (recommender.taste): a page's worth of favourites is enough.
 TASTE_WINDOW = 400
-# The ranking: the mood model's score, then its confidence, unscored songs last
-# on every database; pk breaks ties so every window of the list is stable.
-RANKING = (
-    F("mood_score").desc(nulls_last=True),
-    F("mood_confidence").desc(nulls_last=True),
-    "pk",
-)
 
 
 @dataclass(frozen=True)
@@ -212,9 +204,7 @@ def _rank_key(song):
     """RANKING, in Python: to show a page's songs best first."""
     score, confidence = song.mood_score, song.mood_confidence
     return (
-        score is None,
-        -(score or 0),
-        confidence is None,
-        -(confidence or 0),
+        -(UNSCORED if score is None else score),
+        -(UNSCORED if confidence is None else confidence),
         song.pk,
     )

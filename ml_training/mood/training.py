@@ -18,7 +18,7 @@ import numpy as np
 from music.features import REQUIRED_FEATURES
 from music.mood import MOODS
 
-from . import data
+from . import data, served
 from .evaluation import classification_report, cross_validate
 from .model import ModelConfig, fit_model, parameter_count, predict_proba
 
@@ -148,6 +148,9 @@ def train(options, *, progress=False, epochs=None):
     model = fit_model(config, all_features, all_labels, seed=options.seed)
 
     metadata = describe(options, config, dataset, means, model, cv, labels, cross)
+    if options.cross is not None:
+        fitted = served.FittedModel(lambda f: predict_proba(model, matrix(f)))
+        metadata["served_precision"] = served.evaluate(fitted, options.cross, frames)
     metadata["training_seconds"] = round(time.monotonic() - started, 1)
     confusion = np.array(metadata["cv"]["confusion"]) if cv else None
     return TrainingResult(model=model, metadata=metadata, confusion=confusion)

@@ -63,6 +63,9 @@ def test_smoke_training_writes_model_json_and_png(trained):
     assert np.array(metadata["cv"]["confusion"]).sum() == 40
     assert metadata["cross_catalogue"]["n"] == 12
     assert metadata["cross_catalogue"]["held_out_fraction"] is None
+    served = metadata["served_precision"]
+    assert served["songs"] == 12 and served["served_per_mood"] == 48
+    assert set(served["per_mood"]) == {"happy", "energetic", "calm"}
     assert metadata["data"][0]["sha256"] and metadata["epochs"] == 2
     assert metadata["seed"] == 3 and metadata["parameters"] > 0
     assert (output_dir / "mood_confusion.png").read_bytes()[:4] == b"\x89PNG"

@@ -4,7 +4,6 @@ import_catalogue_file(path) / import_catalogue(binary_stream, name) return an
 ImportResult (counts and bad rows with line numbers) or raise UnusableFile.
 """
 
-from music.catalogue.classify import MODEL_UNAVAILABLE, classify, classify_unclassified
 from music.catalogue.formats import FORMATS
 from music.catalogue.importer import (
     ImportResult,
@@ -16,12 +15,9 @@ from music.catalogue.reader import UnusableFile
 
 __all__ = [
     "FORMATS",
-    "MODEL_UNAVAILABLE",
     "ImportResult",
     "RowError",
     "UnusableFile",
-    "classify",
-    "classify_unclassified",
     "import_catalogue",
     "import_catalogue_file",
 ]

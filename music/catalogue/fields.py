@@ -137,6 +137,4 @@ PARSERS = {
     "duration_ms": integer(0, 2**31 - 1),
 }
 
-# Every field an import may write; nothing else on a Song is touched.
-IMPORTED_FIELDS = tuple(PARSERS)
 assert set(AUDIO_FEATURES) <= set(PARSERS), "a feature has no parser"

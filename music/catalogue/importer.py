@@ -11,7 +11,7 @@ from tqdm import tqdm
 from music.catalogue.fields import PARSERS, InvalidValue
 from music.catalogue.formats import UnknownFormat, detect_format
 from music.catalogue.reader import UnusableFile, check_text, numbered_rows
-from music.catalogue.upsert import upsert_batch
+from music.services import upsert_songs
 
 BATCH_SIZE = 1000
 # Enough to fix a file by; a file of nothing but bad rows must not fill memory.
@@ -172,7 +172,7 @@ class CatalogueImport:
         if not self.pending:
             return True
         try:
-            outcome = upsert_batch(self.pending, self.song_source)
+            outcome = upsert_songs(self.pending, source=self.song_source)
         except DatabaseError as exc:
             self.result.aborted = (
                 f"database error in the batch starting on line "

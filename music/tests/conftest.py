@@ -1,10 +1,10 @@
 """Small catalogue CSVs written into tmp_path, one helper per supported format."""
 
 import csv
-import sys
-import types
 
 import pytest
+
+from moodsite.testing import build_tiny_mood_model
 
 FEATURES = {
     "danceability": "0.748",
@@ -220,22 +220,29 @@ def catalogue(tmp_path):
 
 
 @pytest.fixture
-def fake_classification(monkeypatch):
-    """A stand-in music.classification that records what it was asked to do."""
-    module = types.ModuleType("music.classification")
-    module.calls = []
-
-    def classify_songs(queryset=None, **kwargs):
-        songs = list(queryset)
-        module.calls.append(songs)
-        return {"happy": len(songs)}
-
-    module.classify_songs = classify_songs
-    monkeypatch.setitem(sys.modules, "music.classification", module)
-    return module
+def mood_model(settings, tmp_path):
+    """A tiny real mood model (valence/energy decide) that the site loads."""
+    settings.MODELS_DIR = tmp_path / "mood_models"
+    build_tiny_mood_model(settings.MODELS_DIR, version="tiny-v1")
+    return settings.MODELS_DIR
 
 
 @pytest.fixture
-def no_classification(monkeypatch):
-    # None in sys.modules makes `import music.classification` raise ImportError.
-    monkeypatch.setitem(sys.modules, "music.classification", None)
+def no_mood_model(settings, tmp_path):
+    """No model file where the site looks: classification must be skipped."""
+    settings.MODELS_DIR = tmp_path / "no-models"
+    return settings.MODELS_DIR
+
+
+@pytest.fixture
+def instant_retries(monkeypatch):
+    """Commands' retry policies skip their waits (backoff and Retry-After);
+    what they ask and when they give up stays the same."""
+    from music.retrying import RetryPolicy
+
+    init = RetryPolicy.__init__
+
+    def without_waits(self, **kwargs):
+        init(self, **{**kwargs, "backoff_base": 0.0, "sleep": lambda seconds: None})
+
+    monkeypatch.setattr(RetryPolicy, "__init__", without_waits)

@@ -1,17 +1,20 @@
-"""A stand-in for the Spotify Web API on 127.0.0.1, for tests.
+"""A stand-in for the web APIs the song pool uses, on 127.0.0.1, for tests.
 
-It speaks the few endpoints a harvest uses, with today's rules (search pages of
-at most 10, playlist tracks at /items, no popularity unless asked, 403 from
-audio-features when configured so), and can be scripted to fail a path: 429
-with Retry-After, 5xx, or a slow answer. Every request is recorded so tests can
-assert what the real spotipy client asked for.
+It speaks the few Spotify endpoints a harvest uses, with today's rules (search
+pages of at most 10, playlist tracks at /items, no popularity unless asked,
+403 from audio-features when configured so), ReccoBeats' audio-features
+lookup (/reccobeats/v1/audio-features) and Spotify's oEmbed (/oembed). It can
+be scripted to fail a path: 429 with Retry-After, 5xx, or an answer held back
+until the client gives up (hold=True; no clock involved). Every request is
+recorded so tests can assert what the real clients asked for.
 """
 
 import base64
 import json
 import random
+import select
+import socket
 import threading
-import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -93,16 +96,22 @@ class Fault:
     """Answer requests whose path starts with `path` this way.
 
     The first `skip` matching requests pass untouched; then `times` requests
-    (None: every one) get `status` (with Retry-After when set) and/or wait
-    `delay` seconds before answering.
+    (None: every one) get `status` (with Retry-After when set), or with
+    hold=True get no answer until the client closes the connection (its
+    timeout) or the stand-in stops. `arrived` is set when a faulted request
+    comes in, `gave_up` when a held client has hung up.
     """
 
     path: str
     status: int | None = None
     retry_after: int | None = None
-    delay: float = 0.0
+    hold: bool = False
     times: int | None = 1
     skip: int = 0
+
+    def __post_init__(self):
+        self.arrived = threading.Event()
+        self.gave_up = threading.Event()
 
     def take(self, path):
         if not path.startswith(self.path) or self.times == 0:
@@ -142,9 +151,14 @@ class SpotifyStandIn:
         self.playlists = {}
         self.faults = []
         self.requests = []
-        self.delay = 0.0
         self.lock = threading.Lock()
+        self.stopping = threading.Event()
         self.server = None
+        # ReccoBeats knows every catalogue track unless told otherwise, and
+        # measures a little differently from Spotify (its own analysis).
+        self.reccobeats_unknown = set()
+        self.reccobeats_shift = 0.03
+        self.oembed_unknown = set()
 
     # Configuration -------------------------------------------------------
 
@@ -183,6 +197,14 @@ class SpotifyStandIn:
         return f"{self.base_url}/v1/"
 
     @property
+    def reccobeats_url(self):
+        return f"{self.base_url}/reccobeats/v1/"
+
+    @property
+    def oembed_url(self):
+        return f"{self.base_url}/oembed"
+
+    @property
     def token_url(self):
         return f"{self.base_url}/api/token"
 
@@ -200,27 +222,31 @@ class SpotifyStandIn:
         return self
 
     def stop(self):
+        self.stopping.set()  # releases held answers
         self.server.shutdown()
         self.server.server_close()
 
     # Answers -------------------------------------------------------------
 
     def answer(self, method, path, query, headers, body):
-        """(status, extra headers, JSON body, delay) for one request."""
+        """(status, extra headers, JSON body, fault) for one request."""
         with self.lock:
             fault = next((f for f in self.faults if f.take(path)), None)
-        delay = self.delay + (fault.delay if fault else 0.0)
         if fault and fault.status:
             extra = {}
             if fault.retry_after is not None:
                 extra["Retry-After"] = str(fault.retry_after)
-            return fault.status, extra, error(fault.status, "scripted fault"), delay
+            return fault.status, extra, error(fault.status, "scripted fault"), fault
         status, payload = self.route(method, path, query, headers, body)
-        return status, {}, payload, delay
+        return status, {}, payload, fault
 
     def route(self, method, path, query, headers, body):
         if method == "POST" and path == "/api/token":
             return self.token(headers, body)
+        if method == "GET" and path == "/reccobeats/v1/audio-features":
+            return self.reccobeats_features(query)
+        if method == "GET" and path == "/oembed":
+            return self.oembed(query)
         if headers.get("Authorization") != f"Bearer {ACCESS_TOKEN}":
             return 401, error(401, "No token provided")
         if method != "GET":
@@ -279,6 +305,42 @@ class SpotifyStandIn:
             return 400, error(400, "Invalid ids")
         return 200, {"audio_features": [self.features.get(i) for i in ids]}
 
+    def reccobeats_features(self, query):
+        ids = [i for i in query.get("ids", "").split(",") if i]
+        if not 1 <= len(ids) <= 40:
+            return 400, {"error": "ids: between 1 and 40"}
+        content = []
+        for track_id in ids:
+            features = self.features.get(track_id)
+            if features is None or track_id in self.reccobeats_unknown:
+                continue
+            row = {
+                k: v
+                for k, v in features.items()
+                if k not in ("id", "duration_ms", "time_signature")
+            }
+            for name in ("energy", "valence", "danceability"):
+                row[name] = min(1.0, max(0.0, row[name] + self.reccobeats_shift))
+            row["id"] = f"rb-{track_id}"
+            row["href"] = f"https://open.spotify.com/track/{track_id}"
+            content.append(row)
+        return 200, {"content": content}
+
+    def oembed(self, query):
+        prefix = "https://open.spotify.com/track/"
+        url = query.get("url", "")
+        track_id = url[len(prefix) :] if url.startswith(prefix) else ""
+        if track_id not in self.by_id or track_id in self.oembed_unknown:
+            return 404, {"error": "not found"}
+        album = self.by_id[track_id]["album"]
+        return 200, {
+            "type": "rich",
+            "title": self.by_id[track_id]["name"],
+            "thumbnail_url": f"https://image-cdn.test/{album['id']}",
+            "thumbnail_width": 300,
+            "thumbnail_height": 300,
+        }
+
     def playlist(self, playlist_id, endpoint, query):
         if endpoint == "tracks" and self.playlist_tracks_404:
             return 404, error(404, "Service not found")
@@ -335,13 +397,16 @@ class StandInHandler(BaseHTTPRequestHandler):
         query = {key: values[-1] for key, values in parse_qs(url.query).items()}
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        status, extra, payload, delay = self.standin.answer(
+        status, extra, payload, fault = self.standin.answer(
             method, url.path, query, self.headers, body
         )
         with self.standin.lock:
             self.standin.requests.append(Request(method, url.path, query, status))
-        if delay:
-            time.sleep(delay)
+        if fault:
+            fault.arrived.set()
+            if fault.hold:
+                self.hold_until_client_gives_up(fault)
+                return
         data = json.dumps(payload).encode()
         try:
             self.send_response(status)
@@ -353,6 +418,21 @@ class StandInHandler(BaseHTTPRequestHandler):
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up waiting (a timeout test)
+
+    def hold_until_client_gives_up(self, fault):
+        """Answer nothing until the client hangs up (its read timeout) or the
+        stand-in stops: a slow server without a race against the clock."""
+        connection = self.connection
+        while not self.standin.stopping.is_set():
+            readable, _, _ = select.select([connection], [], [], 0.05)
+            if readable:
+                try:
+                    if connection.recv(1, socket.MSG_PEEK) == b"":
+                        break
+                except OSError:
+                    break
+        fault.gave_up.set()
+        self.close_connection = True
 
     def log_message(self, format, *args):
         pass  # keep test output clean
@@ -367,6 +447,8 @@ def running_standin(settings=None, **options):
         settings.SPOTIFY_TOKEN_URL = standin.token_url
         settings.SPOTIPY_CLIENT_ID = CLIENT_ID
         settings.SPOTIPY_CLIENT_SECRET = CLIENT_SECRET
+        settings.RECCOBEATS_API_URL = standin.reccobeats_url
+        settings.SPOTIFY_OEMBED_URL = standin.oembed_url
     try:
         yield standin
     finally:

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from music.features import REQUIRED_FEATURES
 from music.models import HarvestRun, Song
+from music.services import refresh_primary_versions
 
 pytestmark = pytest.mark.django_db
 
@@ -182,44 +183,36 @@ def test_clear_override_exclude_and_include_actions(admin_client):
     assert song.excluded is False
 
 
-def test_reclassify_runs_the_classifier_on_the_selection(
-    admin_client, fake_classification
-):
-    chosen, _ = make_song(1), make_song(2)
+def test_reclassify_runs_the_classifier_on_the_selection(admin_client, mood_model):
+    chosen = make_song(1, predicted_mood="calm", valence=0.95, energy=0.5)
+    other = make_song(2, predicted_mood="calm", valence=0.95, energy=0.5)
 
     response = act(admin_client, "reclassify", [chosen])
 
-    (classified,) = fake_classification.calls
-    assert classified == [chosen]
     messages = [str(m) for m in response.context["messages"]]
-    assert "Reclassified: happy 1." in messages
+    assert "Reclassified: calm 0, happy 1, energetic 0, sad 0." in messages
+    chosen.refresh_from_db(), other.refresh_from_db()
+    assert (chosen.predicted_mood, chosen.mood_model_version) == ("happy", "tiny-v1")
+    assert (other.predicted_mood, other.mood_model_version) == ("calm", "")
 
 
-def test_reclassify_without_model_shows_an_error(admin_client, no_classification):
+def test_reclassify_without_model_shows_an_error(admin_client, no_mood_model):
     song = make_song(1, predicted_mood="calm")
 
     response = act(admin_client, "reclassify", [song])
 
     assert response.status_code == 200
-    (message,) = response.context["messages"]
-    assert message.level_tag == "error"
+    (message,) = [m for m in response.context["messages"] if m.level_tag == "error"]
     assert "mood model unavailable" in str(message)
     song.refresh_from_db()
     assert song.predicted_mood == "calm"
 
 
-def test_reclassify_never_overwrites_an_override(admin_client):
-    try:
-        import music.classification  # noqa: F401
-    except ImportError:
-        pytest.skip("music.classification not written yet")
+def test_reclassify_never_overwrites_an_override(admin_client, mood_model):
     song = make_song(1, mood_override="sad")
 
-    response = act(admin_client, "reclassify", [song])
+    act(admin_client, "reclassify", [song])
 
-    messages = [str(m) for m in response.context["messages"]]
-    if any("mood model unavailable" in m for m in messages):
-        pytest.skip(f"mood model not trained here: {messages}")
     song.refresh_from_db()
     assert song.mood_override == "sad"
     assert song.predicted_mood != ""
@@ -228,9 +221,7 @@ def test_reclassify_never_overwrites_an_override(admin_client):
 # --- Import CSV -------------------------------------------------------------
 
 
-def test_import_page_imports_and_lists_bad_rows(
-    admin_client, catalogue, no_classification
-):
+def test_import_page_imports_and_lists_bad_rows(admin_client, catalogue, no_mood_model):
     rows = [1, catalogue.row("data_moods", 2, id="bad-id"), 3]
     path = catalogue.write("data_moods", rows, name="moods.csv")
 
@@ -247,7 +238,7 @@ def test_import_page_imports_and_lists_bad_rows(
 
 
 def test_import_page_works_for_uploads_spooled_to_disk(
-    admin_client, catalogue, settings, fake_classification
+    admin_client, catalogue, settings, mood_model
 ):
     settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 0  # Django writes a temporary file
     path = catalogue.write("tidytuesday", [1, 2])
@@ -256,7 +247,9 @@ def test_import_page_works_for_uploads_spooled_to_disk(
 
     assert response.status_code == 200
     assert Song.objects.count() == 2
-    assert "Classified: happy 2." in response.content.decode()
+    assert (
+        "Classified: calm 0, happy 0, energetic 2, sad 0." in response.content.decode()
+    )
 
 
 @pytest.mark.parametrize(
@@ -332,3 +325,30 @@ def test_harvest_runs_cannot_be_added(admin_client):
     response = admin_client.get(reverse("admin:music_harvestrun_add"))
 
     assert response.status_code == 403
+
+
+def test_changelist_warns_about_moods_thinner_than_a_visit(admin_client, settings):
+    settings.SONGS_PER_PAGE = 1  # a visit pages through 8 songs of a mood
+    for n in range(8):
+        make_song(n, predicted_mood="happy")
+    make_song(20, predicted_mood="sad")
+
+    response = admin_client.get(CHANGELIST)
+
+    (warning,) = [m for m in response.context["messages"] if m.level_tag == "warning"]
+    assert "Fewer songs than a visit pages through (8): calm (0)" in str(warning)
+    assert "sad (1)" in str(warning) and "happy" not in str(warning)
+
+
+def test_excluding_a_version_lets_the_next_best_be_served(admin_client):
+    song = {"artists": "Don Omar", "predicted_mood": "happy"}
+    best = make_song(1, name="Salió El Sol", mood_score=0.9, **song)
+    remaster = make_song(
+        2, name="Salió El Sol - Remastered 2016", mood_score=0.5, **song
+    )
+    refresh_primary_versions()
+    assert list(Song.objects.recommendable()) == [best]
+
+    act(admin_client, "exclude_songs", [best])
+
+    assert list(Song.objects.recommendable()) == [remaster]

@@ -15,11 +15,8 @@ FEATURES = {name: 0.5 for name in REQUIRED_FEATURES}
 
 
 def make_song(n, valence=0.5, energy=0.5, **fields):
-    return Song.objects.create(
-        spotify_id=f"Sng{n:019d}",
-        name=f"Song {n}",
-        **{**FEATURES, "valence": valence, "energy": energy, **fields},
-    )
+    values = {"name": f"Song {n}", **FEATURES, "valence": valence, "energy": energy}
+    return Song.objects.create(spotify_id=f"Sng{n:019d}", **{**values, **fields})
 
 
 @pytest.fixture
@@ -123,3 +120,20 @@ def test_missing_model_raises_model_not_available(settings, tmp_path):
     with pytest.raises(ModelNotAvailable, match="train_mood_model"):
         classify_songs()
     assert Song.objects.get().predicted_mood == ""
+
+
+@pytest.mark.parametrize("scoped_max", [2000, 0])  # key by key / whole pool
+def test_classification_serves_one_version_of_a_song(
+    models_dir, monkeypatch, scoped_max
+):
+    from music import classification
+
+    monkeypatch.setattr(classification, "SCOPED_REFRESH_MAX", scoped_max)
+    original = make_song(1, valence=0.9, name="Salió El Sol", artists="Don Omar")
+    remaster = make_song(
+        2, valence=0.95, name="Salio El Sol - Remastered 2016", artists="Don Omar"
+    )
+    classify_songs(Song.objects.filter(pk__in=[original.pk, remaster.pk]))
+    assert list(Song.objects.recommendable()) == [remaster]  # the happier one
+    original.refresh_from_db()
+    assert original.predicted_mood == "happy" and not original.is_primary_version

@@ -15,9 +15,8 @@ FEATURES = {name: 0.5 for name in REQUIRED_FEATURES}
 
 
 def make_song(n, **fields):
-    return Song.objects.create(
-        spotify_id=f"Sng{n:019d}", name=f"Song {n}", **{**FEATURES, **fields}
-    )
+    values = {"name": f"Song {n}", **FEATURES, **fields}
+    return Song.objects.create(spotify_id=f"Sng{n:019d}", **values)
 
 
 def run(*args):
@@ -84,3 +83,16 @@ def test_missing_model_is_a_command_error(settings, tmp_path):
 def test_bad_batch_size_is_a_command_error(models_dir):
     with pytest.raises(CommandError, match="--batch-size"):
         run("--batch-size", "0")
+
+
+def test_reports_each_moods_servable_pool_and_flags_thin_ones(models_dir, settings):
+    settings.SONGS_PER_PAGE = 1  # a visit pages through 8 songs of a mood
+    for n in range(9):
+        make_song(n, valence=0.95, name="Same song" if n < 2 else f"Song {n}")
+    # (the two "Same song" rows differ only in id: one song to a listener)
+    make_song(20, valence=0.05)  # sad
+    output = run()
+    assert "servable songs per mood (one version of each song):" in output
+    assert "  happy: 8\n" in output  # nine happy songs, two of them one song
+    assert "  sad: 1  <- fewer than the 8 a visit pages through" in output
+    assert "  calm: 0  <- fewer than the 8" in output

@@ -11,13 +11,13 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 
 import pytest
 from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 
-from music import mood, spotify
+from music import spotify
+from music.feature_providers import build_provider
 from music.harvest import Harvester
 from music.models import HarvestRun, Song
 from music.tests.spotify_standin import (
@@ -36,10 +36,11 @@ def standin(settings):
 
 
 @pytest.fixture(autouse=True)
-def fast_and_modelless(monkeypatch):
-    # No backoff waits, and no mood model: classification is tested on its own.
+def fast_and_modelless(monkeypatch, settings, no_mood_model):
+    # No backoff waits, and no mood model unless a test asks for one. Spotify's
+    # own audio-features unless a test picks ReccoBeats.
     monkeypatch.setattr(Harvester, "backoff_base", 0.0)
-    monkeypatch.setitem(sys.modules, "music.classification", None)
+    settings.FEATURES_PROVIDER = "spotify"
 
 
 def harvest(*args):
@@ -50,8 +51,10 @@ def harvest(*args):
 
 def harvester_for(run, **kwargs):
     kwargs.setdefault("sleep", lambda seconds: None)
-    client = spotify.build_client(requests_timeout=kwargs.pop("timeout", 2))
-    return Harvester(run, client, **kwargs)
+    timeout = kwargs.pop("timeout", 5)
+    client = spotify.build_client(requests_timeout=timeout)
+    features = build_provider(spotify_client=client, timeout=timeout)
+    return Harvester(run, client, features=features, **kwargs)
 
 
 def features_of(standin, spotify_id, **overrides):
@@ -97,9 +100,10 @@ def test_full_harvest_of_a_search_and_a_playlist(standin):
 
     run = HarvestRun.objects.get()
     assert run.state == HarvestRun.FINISHED and run.finished is not None
-    assert (run.new_count, run.updated_count) == (25 + 19, 5)
+    # The five songs both sources found were written once, then seen again.
+    assert (run.new_count, run.updated_count, run.unchanged_count) == (44, 0, 5)
     assert (run.skipped_count, run.without_features_count) == (1, 0)
-    assert f"Harvest #{run.pk} finished: 44 new, 5 updated" in out
+    assert f"Harvest #{run.pk} finished: 44 new, 0 updated, 5 unchanged" in out
     assert err == ""
 
     track = standin.by_id[chill[3]]
@@ -110,7 +114,7 @@ def test_full_harvest_of_a_search_and_a_playlist(standin):
     assert song.cover_url == f"https://i.test/{track['album']['id']}/640"
     assert song.release_date == track["album"]["release_date"]
     assert song.popularity is None  # development-mode apps get none
-    assert song.has_features
+    assert song.has_features and song.feature_source == "spotify"
     assert song.valence == standin.features[chill[3]]["valence"]
 
 
@@ -131,7 +135,7 @@ def test_audio_features_403_falls_back_to_catalogue_features(standin):
     out, err = harvest("--search", "chill", "--limit", "30")
 
     assert len(standin.requests_to("/v1/audio-features")) == 1
-    assert err.count("audio-features endpoint refused this app") == 1
+    assert err.count("spotify refused this app (HTTP 403 from Spotify)") == 1
     assert stored_ids() == set(expected)
     for song in Song.objects.filter(spotify_id__in=catalogued):
         assert song.has_features and song.valence == 0.123  # kept, not blanked
@@ -227,9 +231,11 @@ def test_persistent_server_error_is_recorded_and_the_next_source_runs(standin):
 
 @pytest.mark.django_db
 def test_slow_answer_times_out_and_is_retried(standin):
-    standin.add_fault("/v1/search", delay=1.0, skip=1)
+    # The stand-in answers the second page only after the client hung up.
+    held = standin.add_fault("/v1/search", hold=True, skip=1)
     run = Harvester.create_run(["chill"], limit=20)
-    harvester_for(run, timeout=0.3).harvest()
+    harvester_for(run, timeout=1).harvest()
+    assert held.gave_up.is_set()
     assert search_offsets(standin) == [0, 10, 10]
     assert run.state == HarvestRun.FINISHED and run.errors == []
     assert stored_ids() == set(search_ids(standin, "chill", 20))
@@ -238,9 +244,11 @@ def test_slow_answer_times_out_and_is_retried(standin):
 @pytest.mark.django_db
 def test_answers_that_never_come_in_time_fail_the_source(standin, monkeypatch):
     monkeypatch.setattr(Harvester, "max_retries", 1)
-    standin.add_fault("/v1/search", delay=0.6, times=None)
+    held = standin.add_fault("/v1/search", hold=True, times=None)
     run = Harvester.create_run(["chill"])
-    harvester_for(run, timeout=0.2).harvest()
+    harvester_for(run, timeout=1).harvest()
+    assert held.gave_up.is_set()
+    assert len(standin.requests_to("/v1/search")) == 2
     assert "did not answer in time" in run.errors[0]["message"]
     assert run.state == HarvestRun.FINISHED and not Song.objects.exists()
 
@@ -300,7 +308,7 @@ def test_a_rerun_updates_and_creates_no_duplicates(standin):
     harvest("--search", "rain", "--limit", "15")
     assert Song.objects.count() == 15
     first, second = HarvestRun.objects.order_by("pk")
-    assert (first.new_count, second.new_count, second.updated_count) == (15, 0, 15)
+    assert (first.new_count, second.new_count, second.unchanged_count) == (15, 0, 15)
 
 
 @pytest.mark.django_db
@@ -324,15 +332,18 @@ def test_ctrl_c_interrupts_and_resume_continues(standin):
 
 @pytest.mark.django_db
 def test_ctrl_c_while_a_page_is_written_stores_none_of_that_page(standin, monkeypatch):
-    upsert, written = Harvester.upsert, []
+    from music import harvest as harvest_module
 
-    def upsert_then_ctrl_c(self, *args):
-        if len(written) == 14:  # the fifth song of the second page
-            raise KeyboardInterrupt
-        written.append(upsert(self, *args))
-        return written[-1]
+    upsert, pages = harvest_module.upsert_songs, []
 
-    monkeypatch.setattr(Harvester, "upsert", upsert_then_ctrl_c)
+    def upsert_then_ctrl_c(*args, **kwargs):
+        outcome = upsert(*args, **kwargs)  # the second page is written...
+        pages.append(outcome)
+        if len(pages) == 2:
+            raise KeyboardInterrupt  # ...but its transaction never commits
+        return outcome
+
+    monkeypatch.setattr(harvest_module, "upsert_songs", upsert_then_ctrl_c)
     run = Harvester.create_run(["song"], limit=30)
     harvester_for(run).harvest()
     run.refresh_from_db()
@@ -341,56 +352,37 @@ def test_ctrl_c_while_a_page_is_written_stores_none_of_that_page(standin, monkey
     assert stored_ids() == set(search_ids(standin, "song", 10))  # moved together
     assert run.new_count == 10
 
-    monkeypatch.setattr(Harvester, "upsert", upsert)
+    monkeypatch.setattr(harvest_module, "upsert_songs", upsert)
     harvester_for(Harvester.run_to_resume(run.pk)).harvest()
     assert stored_ids() == set(search_ids(standin, "song", 30))
     assert HarvestRun.objects.get().new_count == 30
 
 
 @pytest.mark.django_db
-def test_new_songs_with_features_are_classified(standin):
-    standin.audio_features_allowed = False
+def test_new_and_stale_songs_are_classified_by_the_one_rule(standin, mood_model):
     expected = search_ids(standin, "chill", 10)
-    Song.objects.create(spotify_id=expected[0], name="catalogued")  # no features
-    with_features = expected[1]
+    # Already classified by this model, with the features Spotify has: left alone.
     Song.objects.create(
-        spotify_id=with_features,
+        spotify_id=expected[0],
         name="x",
-        **{k: v for k, v in standin.features[with_features].items() if k != "id"},
+        predicted_mood="sad",
+        mood_model_version="tiny-v1",
+        **features_of(standin, expected[0]),
     )
-    standin.audio_features_allowed = True  # one new song gets Spotify's features
-    standin.features = {expected[5]: standin.features[expected[5]]}
-    classified = []
 
-    def classify(queryset):
-        classified.extend(queryset.values_list("spotify_id", flat=True))
-        return {"calm": len(classified)}
+    out, _ = harvest("--search", "chill", "--limit", "10")
 
-    harvester = harvester_for(
-        Harvester.create_run(["chill"], limit=10), classify=classify
-    )
-    harvester.harvest()
-    assert harvester.classify_new_songs() == {"calm": 1}
-    assert classified == [expected[5]]
+    assert "Classified: " in out
+    assert Song.objects.get(spotify_id=expected[0]).predicted_mood == "sad"
+    assert Song.objects.filter(mood_model_version="tiny-v1").count() == 10
+    assert Song.objects.recommendable().count() == 10
 
 
 @pytest.mark.django_db
-def test_without_a_mood_model_the_harvest_still_succeeds(standin, monkeypatch):
+def test_without_a_mood_model_the_harvest_still_succeeds(standin):
     out, _ = harvest("--search", "chill", "--limit", "10")
     assert "mood model unavailable: run classify_songs later" in out
-
-    class ModelNotAvailable(Exception):
-        pass
-
-    def classify(queryset):
-        raise ModelNotAvailable("no model file")
-
-    monkeypatch.setattr(mood, "ModelNotAvailable", ModelNotAvailable, raising=False)
-    harvester = harvester_for(
-        Harvester.create_run(["rain"], limit=10), classify=classify
-    )
-    harvester.harvest()
-    assert harvester.classify_new_songs() is None
+    assert Song.objects.filter(has_features=True).count() == 10
 
 
 @pytest.mark.slow
@@ -407,6 +399,7 @@ def test_killed_harvest_resumes_without_loss_or_duplicates(tmp_path):
             "SPOTIFY_API_URL": standin.api_url,
             "SPOTIFY_TOKEN_URL": standin.token_url,
             "MODELS_DIR": str(tmp_path / "no-models"),  # classification: skipped
+            "FEATURES_PROVIDER": "spotify",
         }
         manage = [sys.executable, str(django_settings.BASE_DIR / "manage.py")]
         flags = ["--skip-checks", "--no-progress"]
@@ -419,7 +412,9 @@ def test_killed_harvest_resumes_without_loss_or_duplicates(tmp_path):
         )
         expected = search_ids(standin, "song", 150)
 
-        standin.delay = 0.1  # every answer: so the kill lands mid-way
+        # The fourth page is held back: when it is asked for, three pages are
+        # committed and the harvest is mid-way, waiting. Kill it there.
+        held = standin.add_fault("/v1/search", hold=True, skip=3)
         with open(tmp_path / "killed.log", "w") as log:
             process = subprocess.Popen(
                 [*manage, "harvest_songs", "--search", "song", "--limit", "150"]
@@ -429,18 +424,17 @@ def test_killed_harvest_resumes_without_loss_or_duplicates(tmp_path):
                 stderr=subprocess.STDOUT,
             )
             try:
-                wait_for_songs(database, 30, process)
+                assert held.arrived.wait(timeout=120), "the harvest never got there"
             finally:
                 process.send_signal(signal.SIGKILL)
                 process.wait(timeout=10)
         before_kill = read_ids(database)
         state, cursor = read_run(database)
-        assert 30 <= len(before_kill) < 150, "the kill should land mid-way"
         assert state == "running"  # SIGKILL: nothing could mark it
-        offset = cursor["offset"]
-        assert set(expected[:offset]) <= set(before_kill)  # cursor never ahead
+        assert cursor == {"source": 0, "offset": 30}
+        assert set(before_kill) == set(expected[:30])  # cursor never ahead
 
-        standin.delay = 0.0
+        offset = cursor["offset"]
         asked_before = len(standin.requests_to("/v1/search"))
         resumed = subprocess.run(
             [*manage, "harvest_songs", "--resume", *flags],
@@ -459,16 +453,6 @@ def test_killed_harvest_resumes_without_loss_or_duplicates(tmp_path):
     assert read_run(database)[0] == "finished"
 
 
-def wait_for_songs(database, count, process, timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "the harvest ended before it could be killed"
-        if database.exists() and len(read_ids(database)) >= count:
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"fewer than {count} songs stored in {timeout} s")
-
-
 def read_ids(database):
     with sqlite3.connect(database, timeout=10) as connection:
         rows = connection.execute("SELECT spotify_id FROM music_song").fetchall()
@@ -482,3 +466,45 @@ def read_run(database):
         ).fetchall()
     assert len(rows) == 1
     return rows[0][0], json.loads(rows[0][1])
+
+
+@pytest.mark.django_db
+def test_a_pool_filled_only_by_harvesting_is_recommended(standin, settings, mood_model):
+    """Today's Spotify: 403 from audio-features. ReccoBeats describes the
+    tracks, covers come with them (or from oEmbed), and the songs are served."""
+    settings.FEATURES_PROVIDER = "reccobeats"
+    standin.audio_features_allowed = False
+    expected = search_ids(standin, "chill", 20)
+    bare = standin.by_id[expected[3]]
+    bare["album"] = {**bare["album"], "images": []}  # a track without images
+
+    out, err = harvest("--search", "chill", "--limit", "20")
+
+    assert standin.requests_to("/v1/audio-features") == []
+    assert len(standin.requests_to("/reccobeats/v1/audio-features")) == 2  # 10 a page
+    songs = Song.objects.all()
+    assert songs.count() == 20
+    assert all(s.has_features and s.feature_source == "reccobeats" for s in songs)
+    assert not songs.filter(cover_url="").exists()
+    assert Song.objects.get(spotify_id=expected[3]).cover_url.startswith(
+        "https://image-cdn.test/"
+    )
+    assert "Covers: 1 found, 0 none." in out
+    assert Song.objects.recommendable().count() == 20
+    assert err == ""
+
+
+@pytest.mark.django_db
+def test_reccobeats_failures_follow_the_harvest_rules(standin, settings):
+    settings.FEATURES_PROVIDER = "reccobeats"
+    standin.add_fault("/reccobeats/", status=500, times=2)  # retried, then fine
+    # Skips the first page's good answer (the 500s are taken by the fault above).
+    standin.add_fault("/reccobeats/", status=429, retry_after=1, skip=1)
+    waits = []
+    run = Harvester.create_run(["chill"], limit=20)
+    harvester_for(run, sleep=waits.append, max_retry_after=5).harvest()
+    statuses = [r.status for r in standin.requests_to("/reccobeats/v1/audio-features")]
+    assert statuses == [500, 500, 200, 429, 200]
+    assert waits == [0.0, 0.0, 1]  # backoff (0 in tests), backoff, Retry-After
+    assert Song.objects.filter(has_features=True).count() == 20
+    assert run.state == HarvestRun.FINISHED and run.errors == []

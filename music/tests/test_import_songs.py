@@ -1,15 +1,13 @@
 """The import_songs management command."""
 
-import sys
-import types
 from io import StringIO
 
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
+from moodsite import testing
 from music.models import Song
-from music.mood import ModelNotAvailable
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +20,7 @@ def run(*args):
     return stdout.getvalue(), stderr.getvalue()
 
 
-def test_summary_line_counts_everything(catalogue, no_classification):
+def test_summary_line_counts_everything(catalogue, no_mood_model):
     rows = [1, 2, catalogue.row("tidytuesday", 3, energy="2"), 1]
     path = catalogue.write("tidytuesday", rows, name="songs.csv")
 
@@ -36,7 +34,7 @@ def test_summary_line_counts_everything(catalogue, no_classification):
     assert Song.objects.count() == 2
 
 
-def test_rerun_reports_nothing_new_or_updated(catalogue, no_classification):
+def test_rerun_reports_nothing_new_or_updated(catalogue, no_mood_model):
     path = catalogue.write("data_moods", [1, 2])
     run(path, "--no-classify")
 
@@ -45,7 +43,7 @@ def test_rerun_reports_nothing_new_or_updated(catalogue, no_classification):
     assert "0 new, 0 updated, 2 unchanged" in stdout
 
 
-def test_several_files_get_a_total(catalogue, no_classification):
+def test_several_files_get_a_total(catalogue, no_mood_model):
     first = catalogue.write("data_moods", [1, 2])
     second = catalogue.write("exportify", [2, 3])
 
@@ -70,7 +68,7 @@ def test_unusable_file_is_a_command_error(catalogue, content, message):
 
 
 def test_missing_file_is_a_command_error_after_the_others_import(
-    catalogue, tmp_path, no_classification
+    catalogue, tmp_path, no_mood_model
 ):
     good = catalogue.write("data_moods", [1])
 
@@ -79,51 +77,41 @@ def test_missing_file_is_a_command_error_after_the_others_import(
     assert Song.objects.count() == 1
 
 
-def test_classifies_songs_with_features_and_no_model_version(
-    catalogue, fake_classification
-):
+def test_classifies_the_songs_the_model_has_not_seen(catalogue, mood_model):
+    classified_before = testing.make_song(name="classified by tiny-v1")
+    Song.objects.filter(pk=classified_before.pk).update(mood_model_version="tiny-v1")
     import_rows = [1, 2, catalogue.row("tidytuesday", 3, valence="")]
     path = catalogue.write("tidytuesday", import_rows)
 
     stdout, _ = run(path)
 
-    (classified,) = fake_classification.calls
-    assert {song.spotify_id for song in classified} == {
+    # FEATURES: high energy, middling valence -> the tiny model says energetic.
+    assert "classified: calm 0, happy 0, energetic 2, sad 0" in stdout
+    classified = Song.objects.filter(mood_model_version="tiny-v1")
+    assert set(classified.values_list("spotify_id", flat=True)) == {
         catalogue.track_id(1),
         catalogue.track_id(2),
+        classified_before.spotify_id,
     }
-    assert "classified: happy 2" in stdout
+    classified_before.refresh_from_db()
+    assert classified_before.predicted_mood == "happy"  # not reclassified
 
 
-def test_no_classify_skips_classification(catalogue, fake_classification):
+def test_no_classify_skips_classification(catalogue, mood_model):
     run(catalogue.write("tidytuesday", [1]), "--no-classify")
 
-    assert fake_classification.calls == []
+    assert Song.objects.get().mood_model_version == ""
 
 
-def test_missing_mood_model_is_a_warning_not_a_failure(catalogue, no_classification):
+def test_missing_mood_model_is_a_warning_not_a_failure(catalogue, no_mood_model):
     _, stderr = run(catalogue.write("tidytuesday", [1]))
 
     assert "mood model unavailable: run classify_songs later" in stderr
     assert Song.objects.count() == 1
 
 
-def test_model_not_available_is_a_warning(catalogue, monkeypatch):
-    module = types.ModuleType("music.classification")
-
-    def classify_songs(queryset=None, **kwargs):
-        raise ModelNotAvailable("no saved_models/song_mood.keras")
-
-    module.classify_songs = classify_songs
-    monkeypatch.setitem(sys.modules, "music.classification", module)
-
-    _, stderr = run(catalogue.write("tidytuesday", [1]))
-
-    assert "mood model unavailable: run classify_songs later" in stderr
-
-
 def test_database_refusal_mid_file_is_a_command_error(
-    catalogue, monkeypatch, no_classification
+    catalogue, monkeypatch, no_mood_model
 ):
     from music.catalogue.fields import PARSERS
 
@@ -136,7 +124,7 @@ def test_database_refusal_mid_file_is_a_command_error(
 
 
 @pytest.mark.skipif(not SONGS_DATA.is_dir(), reason="shared/data/songs not present")
-def test_imports_the_real_data_moods_catalogue(no_classification):
+def test_imports_the_real_data_moods_catalogue(no_mood_model):
     stdout, _ = run(SONGS_DATA / "data_moods.csv", "--no-classify")
 
     assert "data_moods.csv: 686 rows read, 686 new" in stdout

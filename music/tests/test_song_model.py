@@ -63,3 +63,18 @@ def test_needing_features():
     missing = make_song(2, valence=None)
 
     assert list(Song.objects.needing_features()) == [missing]
+
+
+@pytest.mark.parametrize(
+    ("artists", "name", "initials"),
+    [
+        ("Don Omar, Lucenzo", "Salió El Sol", "DO"),
+        ("ÁNGELES AZULES", "x", "ÁA"),
+        ("Adele", "Hello", "A"),
+        ("", "hello world", "HW"),
+        ("", "", "♪"),
+        ("!!! (Chk Chk Chk)", "x", "CC"),
+    ],
+)
+def test_initials_for_the_missing_cover_tile(artists, name, initials):
+    assert Song(artists=artists, name=name).initials == initials

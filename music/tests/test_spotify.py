@@ -7,6 +7,7 @@ import pytest
 from spotipy import SpotifyException
 
 from music import spotify
+from music.retrying import retry_after_seconds
 from music.tests.spotify_standin import running_standin
 
 
@@ -59,7 +60,7 @@ def test_429_reaches_the_caller_with_retry_after_and_no_retry(standin, spotify_c
     with pytest.raises(SpotifyException) as exc:
         spotify.search_tracks(spotify_client, "chill", limit=10, offset=0)
     assert exc.value.http_status == 429
-    assert spotify.retry_after_seconds(exc.value) == 7
+    assert retry_after_seconds(exc.value) == 7
     assert len(standin.requests_to("/v1/search")) == 1
 
 
@@ -174,10 +175,10 @@ def test_retry_after_as_seconds_date_or_missing():
     def exc(headers):
         return SpotifyException(429, -1, "slow down", headers=headers)
 
-    assert spotify.retry_after_seconds(exc({"Retry-After": "3600"})) == 3600
+    assert retry_after_seconds(exc({"Retry-After": "3600"})) == 3600
     later = email.utils.formatdate(time.time() + 120, usegmt=True)
-    assert 110 <= spotify.retry_after_seconds(exc({"Retry-After": later})) <= 120
-    assert spotify.retry_after_seconds(exc({})) == 1
+    assert 110 <= retry_after_seconds(exc({"Retry-After": later})) <= 120
+    assert retry_after_seconds(exc({})) == 1
 
 
 def test_several_tracks_through_spotipy(standin, spotify_client):

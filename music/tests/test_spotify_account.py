@@ -176,7 +176,7 @@ def test_429_reports_retry_after_without_waiting(store, standin):
 def test_a_slow_spotify_times_out_with_a_message(settings, store, standin):
     connect(store, standin)
     settings.SPOTIFY_ACCOUNT_TIMEOUT = 0.2
-    standin.add_fault("/v1/me", delay=2)
+    standin.add_fault("/v1/me", hold=True)
     with pytest.raises(account.SpotifyUnavailable):
         account.current_user(store)
     assert account.is_connected(store)  # nothing wrong with the connection

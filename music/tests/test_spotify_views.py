@@ -214,7 +214,7 @@ def test_a_save_that_times_out_says_so(client, standin, pool, settings):
     go_to_spotify_and_back(client)
     shown_songs(client)
     settings.SPOTIFY_ACCOUNT_TIMEOUT = 0.2
-    standin.add_fault("/v1/me/playlists", delay=2)
+    standin.add_fault("/v1/me/playlists", hold=True)
     answer = save(client)
     assert answer.status_code == 503
     assert "did not answer in time" in answer.content.decode()

@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from music.classification import classify_songs
 from music.models import Song
 from music.mood import MOODS, ModelNotAvailable, MoodClassifier
+from music.pool import mood_pool_sizes, songs_per_visit
 
 
 class Command(BaseCommand):
@@ -45,10 +46,9 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
 
     def songs_to_classify(self, classifier, *, reclassify_all):
-        songs = Song.objects.filter(has_features=True)
         if reclassify_all:
-            return songs
-        return songs.exclude(mood_model_version=classifier.version)
+            return Song.objects.filter(has_features=True)
+        return Song.objects.needing_classification(classifier.version)
 
     def report(self, classifier, counts, *, skipped):
         total = sum(counts.values())
@@ -57,3 +57,12 @@ class Command(BaseCommand):
             self.stdout.write(f"  {mood}: {counts.get(mood, 0)}")
         if skipped:
             self.stdout.write(f"skipped {skipped} songs without audio features")
+        self.stdout.write("servable songs per mood (one version of each song):")
+        threshold = songs_per_visit()
+        for mood, size in mood_pool_sizes().items():
+            thin = (
+                f"  <- fewer than the {threshold} a visit pages through"
+                if size < threshold
+                else ""
+            )
+            self.stdout.write(f"  {mood}: {size}{thin}")

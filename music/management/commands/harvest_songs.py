@@ -6,6 +6,9 @@ import logging
 from django.core.management.base import BaseCommand, CommandError
 
 from music import spotify
+from music.classification import classify_or_warn
+from music.covers import CoverFinder, fill_covers, songs_needing_covers
+from music.feature_providers import build_provider
 from music.harvest import Harvester
 from music.models import HarvestRun
 
@@ -78,6 +81,11 @@ class Command(BaseCommand):
             help="How long to wait for each Spotify answer.",
         )
         parser.add_argument(
+            "--no-covers",
+            action="store_true",
+            help="Skip looking up covers for harvested songs that came without one.",
+        )
+        parser.add_argument(
             "--no-progress", action="store_true", help="Hide the progress bar."
         )
 
@@ -93,13 +101,33 @@ class Command(BaseCommand):
             run,
             client,
             progress=not options["no_progress"],
-            warn=lambda message: self.stderr.write(self.style.WARNING(message)),
+            warn=self.warn,
+            features=build_provider(spotify_client=client, timeout=options["timeout"]),
         )
         run = harvester.harvest()
         self.report(run, harvester.new_errors)
         if run.state != HarvestRun.INTERRUPTED:
-            self.report_classification(harvester.classify_new_songs())
+            if not options["no_covers"]:
+                self.fill_covers(harvester)
+            counts, warning = classify_or_warn()
+            self.report_classification(counts, warning)
         self.exit_for(run)
+
+    def warn(self, message):
+        self.stderr.write(self.style.WARNING(message))
+
+    def fill_covers(self, harvester):
+        """Covers for this run's songs that came without one (oEmbed: no
+        Spotify quota spent). A rate limit here only stops the cover step."""
+        songs = songs_needing_covers(only=harvester.harvested_ids)
+        if not songs.exists():
+            return
+        finder = CoverFinder(harvester.policy, warn=self.warn)
+        outcome = fill_covers(finder, songs)
+        self.stdout.write(f"Covers: {outcome.found} found, {outcome.missing} none.")
+        for problem in [*outcome.errors, outcome.stopped]:
+            if problem:
+                self.warn(f"  covers: {problem}; run fill_covers later")
 
     def get_run(self, options):
         if options["resume"] is not None:
@@ -141,6 +169,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Harvest #{run.pk} {run.get_state_display().lower()}: "
             f"{run.new_count} new, {run.updated_count} updated, "
+            f"{run.unchanged_count} unchanged, "
             f"{run.without_features_count} without features, "
             f"{run.skipped_count} skipped (no track id)."
         )
@@ -149,12 +178,12 @@ class Command(BaseCommand):
         for error in errors:
             self.stderr.write(self.style.WARNING(f"  {error['message']}"))
 
-    def report_classification(self, counts):
+    def report_classification(self, counts, warning):
         if counts is None:
-            self.stdout.write("mood model unavailable: run classify_songs later")
-        elif counts:
+            self.stdout.write(warning)
+        elif any(counts.values()):
             moods = ", ".join(f"{mood} {count}" for mood, count in counts.items())
-            self.stdout.write(f"Classified new songs: {moods}.")
+            self.stdout.write(f"Classified: {moods}.")
 
     def exit_for(self, run):
         resume = f"manage.py harvest_songs --resume {run.pk}"

@@ -2,12 +2,8 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from music.catalogue import (
-    FORMATS,
-    UnusableFile,
-    classify_unclassified,
-    import_catalogue_file,
-)
+from music.catalogue import FORMATS, UnusableFile, import_catalogue_file
+from music.classification import classify_or_warn
 
 ERRORS_SHOWN = 50
 
@@ -84,7 +80,7 @@ class Command(BaseCommand):
         )
 
     def classify(self):
-        counts, warning = classify_unclassified(progress=self.verbosity > 0)
+        counts, warning = classify_or_warn(progress=self.verbosity > 0)
         if warning:
             self.stderr.write(warning)
         elif counts:

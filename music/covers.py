@@ -1,0 +1,159 @@
+"""Covers for songs that have none: Spotify's tracks endpoint, else oEmbed.
+
+Catalogues such as spotify_songs.csv carry no cover URL. Two ways to get one:
+- GET /v1/tracks?ids=... (up to 50 a call) with client credentials, where
+  the app may still call it (development-mode rules have been narrowing
+  since February 2026): the album's largest image;
+- Spotify's oEmbed endpoint, GET open.spotify.com/oembed?url=<track URL>,
+  which needs no credentials and answers one track at a time with
+  `thumbnail_url`.
+CoverFinder uses the first while it works and switches to oEmbed for good
+at its first 401/403/404.
+"""
+
+import time
+from dataclasses import dataclass, field
+
+import requests
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from music import spotify
+from music.models import Song
+from music.retrying import RateLimited, RequestFailed, check
+from music.services import upsert_songs
+
+REFUSED = (401, 403, 404)
+
+
+class OEmbedCovers:
+    batch_size = 1
+
+    def __init__(self, *, url=None, timeout=spotify.DEFAULT_TIMEOUT):
+        self.url = url or settings.SPOTIFY_OEMBED_URL
+        self.timeout = timeout
+        self.session = requests.Session()
+
+    def fetch(self, track_ids):
+        (track_id,) = track_ids
+        response = self.session.get(
+            self.url,
+            params={"url": f"https://open.spotify.com/track/{track_id}"},
+            timeout=self.timeout,
+        )
+        if response.status_code == 404:  # no such track: no cover, not an error
+            return {}
+        url = spotify.fitting_url(
+            check(response, "Spotify oEmbed").get("thumbnail_url")
+        )
+        return {track_id: url} if url else {}
+
+
+class SpotifyTrackCovers:
+    batch_size = spotify.TRACKS_BATCH_MAX
+
+    def __init__(self, client):
+        self.client = client
+
+    def fetch(self, track_ids):
+        return spotify.track_covers(self.client, track_ids)
+
+
+class CoverFinder:
+    """Covers by Spotify id, from Spotify's API while allowed, then oEmbed."""
+
+    def __init__(
+        self,
+        policy,
+        *,
+        spotify_client=None,
+        oembed=None,
+        interval=0.0,
+        sleep=time.sleep,
+        warn=print,
+    ):
+        self.policy = policy
+        self.sources = [SpotifyTrackCovers(spotify_client)] if spotify_client else []
+        self.sources.append(oembed or OEmbedCovers())
+        # Seconds left between requests: oEmbed is a public page, not an API
+        # with a published quota, so a fill must not hammer it.
+        self.interval = interval
+        self.sleep = sleep
+        self.requests = 0
+        self.warn = warn
+
+    @property
+    def batch_size(self):
+        return self.sources[0].batch_size
+
+    def find(self, track_ids):
+        """{id: url} for the ids; RequestFailed/RateLimited as the policy says."""
+        source = self.sources[0]
+        if len(track_ids) > source.batch_size:
+            found = {}
+            for start in range(0, len(track_ids), source.batch_size):
+                found.update(self.find(track_ids[start : start + source.batch_size]))
+            return found
+        if self.requests and self.interval:
+            self.sleep(self.interval)
+        self.requests += 1
+        try:
+            return self.policy.call(source.fetch, track_ids)
+        except RequestFailed as exc:
+            if exc.status not in REFUSED or len(self.sources) == 1:
+                raise
+            self.sources.pop(0)
+            self.warn(
+                f"Spotify's tracks endpoint refused this app ({exc}); using oEmbed."
+            )
+            return self.find(track_ids)
+
+
+@dataclass
+class CoverOutcome:
+    found: int = 0
+    missing: int = 0
+    errors: list = field(default_factory=list)
+    stopped: str = ""  # rate limited: what was stored stays, rerun later
+
+
+def songs_needing_covers(*, retry_checked=False, only=None):
+    songs = Song.objects.needing_cover(retry_checked=retry_checked)
+    if only is not None:
+        songs = songs.filter(spotify_id__in=list(only))
+    return songs.order_by("pk")
+
+
+def fill_covers(finder, songs, *, limit=None):
+    """Find covers for `songs` (a queryset) batch by batch; resumable.
+
+    Each batch is written before the next is asked for: covers found go
+    through the upsert (which never blanks), and songs the source has no
+    cover for get cover_checked_at so a rerun skips them. A batch that keeps
+    failing is recorded and left unmarked, to be tried again next time; a
+    rate limit stops the fill (outcome.stopped) and a rerun starts there.
+    The finder throttles its own requests.
+    """
+    outcome = CoverOutcome()
+    ids = list(songs.values_list("spotify_id", flat=True)[:limit])
+    position = 0
+    while position < len(ids):
+        batch = ids[position : position + finder.batch_size]
+        position += len(batch)
+        try:
+            covers = finder.find(batch)
+        except RateLimited as exc:
+            outcome.stopped = f"rate limited: {exc}"
+            break
+        except RequestFailed as exc:
+            outcome.errors.append(f"covers for {len(batch)} songs: {exc}")
+            continue
+        upsert_songs({i: {"cover_url": u} for i, u in covers.items()}, source="")
+        missing = [i for i in batch if i not in covers]
+        Song.objects.filter(Q(spotify_id__in=missing)).update(
+            cover_checked_at=timezone.now()
+        )
+        outcome.found += len(covers)
+        outcome.missing += len(missing)
+    return outcome

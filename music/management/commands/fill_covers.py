@@ -1,0 +1,77 @@
+"""manage.py fill_covers: a cover for every song that has none."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from music import spotify
+from music.covers import CoverFinder, fill_covers, songs_needing_covers
+from music.retrying import RetryPolicy
+
+EX_TEMPFAIL = 75  # sysexits.h: try again later (rate limited)
+
+
+class Command(BaseCommand):
+    help = (
+        "Find covers for songs without one: Spotify's tracks endpoint when Spotify "
+        "credentials are set and the app may call it, otherwise Spotify's oEmbed "
+        "endpoint (no credentials). Throttled and resumable: run it again after a "
+        "stop and it continues with the songs still without a cover."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--retry",
+            action="store_true",
+            help="Ask again for songs that had no cover last time.",
+        )
+        parser.add_argument("--limit", type=int, metavar="N", help="At most N songs.")
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=0.2,
+            metavar="SECONDS",
+            help="Pause between requests (default 0.2).",
+        )
+        parser.add_argument(
+            "--oembed-only",
+            action="store_true",
+            help="Do not use Spotify's API even when credentials are set.",
+        )
+        parser.add_argument("--timeout", type=float, default=spotify.DEFAULT_TIMEOUT)
+
+    def handle(self, *args, retry, limit, interval, oembed_only, timeout, **options):
+        if limit is not None and limit < 1:
+            raise CommandError("--limit must be at least 1")
+        if interval < 0:
+            raise CommandError("--interval must not be negative")
+        policy = RetryPolicy(
+            max_retry_after=settings.SPOTIFY_MAX_RETRY_AFTER, warn=self.warn
+        )
+        client = None
+        if not oembed_only:
+            try:
+                client = spotify.build_client(requests_timeout=timeout)
+            except spotify.CredentialsMissing:
+                self.stdout.write("No Spotify credentials: using oEmbed.")
+        finder = CoverFinder(
+            policy, spotify_client=client, interval=interval, warn=self.warn
+        )
+        songs = songs_needing_covers(retry_checked=retry)
+        outcome = fill_covers(finder, songs, limit=limit)
+        self.stdout.write(
+            f"covers: {outcome.found} found, {outcome.missing} without one, "
+            f"{len(outcome.errors)} failed batches."
+        )
+        for error in outcome.errors:
+            self.warn(f"  {error}")
+        if outcome.stopped:
+            raise CommandError(
+                f"Stopped, {outcome.stopped}. Covers found are stored; run "
+                "fill_covers again later to continue.",
+                returncode=EX_TEMPFAIL,
+            )
+        if outcome.errors:
+            raise CommandError("Some covers could not be asked for; run it again.")
+
+    def warn(self, message):
+        self.stderr.write(self.style.WARNING(message))
