@@ -184,5 +184,10 @@ def test_reduced_decoding_still_rejects_truncated_jpeg(astronaut, encode):
         decode_image(data[: len(data) // 2], max_side=100)
 
 
-def test_max_side_leaves_png_at_full_size(astronaut, encode):
-    assert decode_image(encode(astronaut, "PNG"), max_side=100).shape == (512, 512, 3)
+def test_max_side_reduces_png_by_whole_factors_not_below_it(astronaut, encode):
+    assert decode_image(encode(astronaut, "PNG"), max_side=100).shape == (
+        103,
+        103,
+        3,
+    )  # 512 / 5
+    assert decode_image(encode(astronaut, "PNG"), max_side=300).shape == (512, 512, 3)
