@@ -1,6 +1,6 @@
-"""analyze_image next to the `fer` package's FER().detect_emotions, same photos, one run.
+"""analyze_image next to fer's FER().detect_emotions: same photos, one run.
 
-    .venv/bin/python benchmarks/face_benchmark.py [--fer-python /work/fer-venv/bin/python]
+    .venv/bin/python benchmarks/face_benchmark.py [--fer-python PYTHON]
         [--runs 15] [--json benchmarks/face_benchmark.json] [--skip-check]
 
 Prints, for JPEGs of the astronaut at 512, 1024 and 4000 px (plus a group
@@ -138,7 +138,8 @@ def main():
         print(f"No fer venv at {args.fer_python}: see this script's docstring.")
     report = {"cpu_count": os.cpu_count(), "photos": {}, "per_face_ms": time_per_face()}
     print(
-        f"{'photo':32s} {'ours median, p95 ms':>22s} {'fer median, p95 ms':>22s} {'fer/ours':>8s}"
+        f"{'photo':32s} {'ours median, p95 ms':>22s} "
+        f"{'fer median, p95 ms':>22s} {'fer/ours':>8s}"
     )
     for name in cases:
         row = {"ours": ours[name], "fer": fer[name] if fer else None}
@@ -149,11 +150,14 @@ def main():
         if fer:
             ratio = fer[name]["median_ms"] / ours[name]["median_ms"]
             row["speedup"] = ratio
-            line += f" {fer[name]['median_ms']:10.1f}, {fer[name]['p95_ms']:9.1f} {ratio:7.1f}x"
+            theirs = fer[name]
+            line += f" {theirs['median_ms']:10.1f}, {theirs['p95_ms']:9.1f}"
+            line += f" {ratio:7.1f}x"
         print(line)
     per_face = report["per_face_ms"]
     print(
-        f"classifier, one face: {per_face['median_ms']:.2f} ms median, {per_face['p95_ms']:.2f} p95"
+        f"classifier, one face: {per_face['median_ms']:.2f} ms median, "
+        f"{per_face['p95_ms']:.2f} p95"
     )
     if not args.skip_check:
         check = detection_figures()

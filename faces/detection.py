@@ -59,7 +59,7 @@ def get_cascade():
 
 
 def min_face_side(width, height):
-    """The smallest face (in the photo's pixels) looked for in a width x height photo."""
+    """The smallest face side looked for in a width x height photo (its pixels)."""
     return max(MIN_FACE_PIXELS, max(width, height) * MIN_FACE_FRACTION)
 
 

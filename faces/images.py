@@ -236,7 +236,7 @@ def _reduce(image, target):
 
 
 def _flatten(image, colour):
-    """Any accepted mode -> "L" (or "RGB"), transparent areas white as browsers show them."""
+    """Any accepted mode -> "L" (or "RGB"); transparent areas white, as browsers do."""
     target = "RGB" if colour else "L"
     if image.mode.startswith("I;16"):
         # 16-bit grayscale: Pillow's own conversion clips instead of scaling.

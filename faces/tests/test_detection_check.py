@@ -40,7 +40,9 @@ def test_every_face_size_and_copy_is_mostly_found(check):
 @pytest.mark.parametrize("width", [40, 56])
 def test_small_faces_in_a_1024_px_photo_are_found(width, tiny_classifier):
     group = photos.group_photo(width, "rocket")
-    boxes = [face.box for face in analyze_image(group.jpeg(), classifier=tiny_classifier)]
+    boxes = [
+        face.box for face in analyze_image(group.jpeg(), classifier=tiny_classifier)
+    ]
     assert photos.score(group.faces, boxes) == (len(group.faces), 0)
 
 

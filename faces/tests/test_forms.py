@@ -80,9 +80,13 @@ def test_other_formats(astronaut, encode, fmt):
     assert form_with(upload(encode(astronaut, fmt), "photo")).is_valid()
 
 
-def test_big_jpeg_is_decoded_at_a_working_size(astronaut, encode):
+def test_big_jpeg_is_decoded_reduced_with_a_preview(astronaut, encode):
     photo = cv2.resize(astronaut, (4800, 3600), interpolation=cv2.INTER_LINEAR)
     form = form_with(upload(encode(photo, "JPEG"), "photo.jpg", "image/jpeg"))
     assert form.is_valid(), form.errors
-    # Half scale: the longest side 2400 is the smallest JPEG scale >= 2000.
-    assert form.cleaned_data["image"].shape == (1800, 2400, 3)
+    decoded = form.cleaned_data["photo_decoded"]
+    assert decoded.size == (4800, 3600)
+    # Half scale: the smallest face looked for (4800 / 32 = 150 px) stays >= 48 px.
+    assert decoded.gray.shape == (1800, 2400)
+    assert decoded.preview.shape == (675, 900, 3)
+    assert form.cleaned_data["image"] is decoded.preview
