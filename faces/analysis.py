@@ -64,7 +64,7 @@ def analyze_rgb(rgb, *, classifier=None):
 
 
 def analyze_photo(photo, *, classifier=None):
-    """faces.images.Photo -> FaceResults, largest first; boxes in photo.size's pixels."""
+    """faces.images.Photo -> FaceResults, largest first (boxes in photo.size)."""
     scale = photo.scale
     min_face = min_face_side(*photo.size) * scale
     boxes = detect_faces(photo.gray, min_face=min_face)

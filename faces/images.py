@@ -47,6 +47,17 @@ UPRIGHT = {
 # back to the OS: glibc keeps big freed blocks in its heap otherwise (measured:
 # eight 40 MP PNGs at once left gunicorn workers ~1 GB larger for good).
 TRIM_AFTER_BYTES = 16 * 1024 * 1024
+# Formats decoded at full size before they are reduced get lower pixel limits
+# than settings.MAX_IMAGE_PIXELS (JPEGs are reduced inside their decoder), so
+# that the worst upload costs <= 150 MB above idle (benchmarks/upload_memory.py:
+# a 40 MP RGBA PNG peaked at +200 MB, an 8 MP WebP at +228 MB).
+FULL_DECODE_PIXEL_LIMITS = {
+    "PNG": 24_000_000,
+    "BMP": 24_000_000,
+    "GIF": 24_000_000,
+    "WEBP": 5_000_000,
+}
+BAND_BYTES = 4 * 1024 * 1024  # how much of a big image is reduced at a time
 
 EMPTY_MESSAGE = "The file is empty. Please choose a photo."
 NOT_AN_IMAGE_MESSAGE = (
@@ -131,8 +142,11 @@ def check_byte_size(num_bytes):
         raise InvalidImage(too_large_message(), code="too_large")
 
 
-def check_pixel_count(width, height):
-    limit = settings.MAX_IMAGE_PIXELS
+def check_pixel_count(width, height, format=None):
+    limit = min(
+        settings.MAX_IMAGE_PIXELS,
+        FULL_DECODE_PIXEL_LIMITS.get(format, settings.MAX_IMAGE_PIXELS),
+    )
     if width * height > limit:
         raise InvalidImage(
             f"The photo is too big: {width} × {height} pixels is "
@@ -232,7 +246,15 @@ def _reduce(image, target):
             image = image.convert("RGBA" if "transparency" in image.info else "RGB")
         else:
             image = _flatten(image, colour=False)
-    return image.reduce(factor)
+    # In bands: reduce() copies a transparent image whole to premultiply its
+    # alpha first (measured: +160 MB for a 40 MP RGBA PNG); a band's copy is small.
+    rows = factor * max(1, BAND_BYTES // (image.width * len(image.getbands()) * factor))
+    reduced = Image.new(image.mode, (image.width // factor, image.height // factor))
+    for top in range(0, reduced.height * factor, rows):
+        bottom = min(top + rows, reduced.height * factor)
+        band = image.crop((0, top, reduced.width * factor, bottom)).reduce(factor)
+        reduced.paste(band, (0, top // factor))
+    return reduced
 
 
 def _flatten(image, colour):
@@ -270,7 +292,7 @@ def _open_verified(data):
     try:
         with Image.open(io.BytesIO(data), formats=FORMATS) as image:
             # Image.open reads only the header: the pixels are not decoded yet.
-            check_pixel_count(*image.size)
+            check_pixel_count(*image.size, image.format)
             if image.mode not in CONVERTIBLE_MODES:
                 raise InvalidImage(
                     f"This image's colour format ({image.mode}) isn't supported. "
