@@ -20,6 +20,7 @@ import math
 import threading
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from django.conf import settings
 from PIL import Image, UnidentifiedImageError
@@ -221,8 +222,6 @@ def _decode(image, min_scale, preview_side, colour):
     pixels = np.asarray(image)
     if not colour:
         return Photo(gray=pixels, size=(width, height))
-    import cv2  # here: the preview path is the only one that needs it
-
     gray = cv2.cvtColor(pixels, cv2.COLOR_RGB2GRAY)
     preview = pixels
     if preview_side and preview_side < max(pixels.shape[:2]):

@@ -1,4 +1,4 @@
-"""analyze_image on arbitrary and damaged bytes: a list or InvalidImage, nothing else."""
+"""analyze_image on random and damaged bytes: a list or InvalidImage, nothing else."""
 
 import io
 

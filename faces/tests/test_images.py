@@ -129,11 +129,11 @@ def test_too_many_pixels(astronaut, encode):
 
 
 @pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
-@pytest.mark.parametrize("size", [(10_000, 5_000), (10_000, 10_000)])
+@pytest.mark.parametrize("size", [(5_000, 5_000), (10_000, 5_000), (10_000, 10_000)])
 def test_huge_header_is_refused_before_decoding(size):
-    # 50 and 100 megapixels: past our 40 MP limit; the second is also past
-    # Pillow's own warning threshold (~89 MP).
-    with pytest.raises(InvalidImage, match="limit is 40 megapixels") as caught:
+    # 25, 50 and 100 megapixels: past the 24 MP limit of PNGs (decoded at full
+    # size, unlike JPEGs); the last is also past Pillow's warning (~89 MP).
+    with pytest.raises(InvalidImage, match="limit is 24 megapixels") as caught:
         decode_image(png_header(*size))
     assert caught.value.code == "too_many_pixels"
 
