@@ -5,10 +5,11 @@
 
 Starts a throwaway PostgreSQL cluster (as .ci/run does) unless a URL is given,
 migrates it, COPYs synthetic songs, and times what a page of "More songs" runs
-(recommender/selection.py) with the cache off: ranking a chunk of the pool
-(the ids of CACHED_BANDS bands) at the top, middle and end of a mood's pool,
+(recommender/selection.py): reading a chunk of the ranking (CACHED_BANDS
+bands) at the top, middle and end of a mood's pool as a visit's walk does
+(keyset, after the chunk before) and at the end with a cold cache (OFFSET),
 fetching a page's songs by id, and counting the pool (only when a visit used it
-up). Prints median/p95 per query and size and EXPLAIN ANALYZE of the ranking
+up; cached). Prints median/p95 per query and size and EXPLAIN ANALYZE of the ranking
 read; writes benchmarks/results/pool_query.json.
 """
 
@@ -63,30 +64,45 @@ def timed(function, repeats):
 
 
 def measure(count, repeats):
-    from recommender.selection import BAND_SIZE, CACHED_BANDS, ranked_pool
+    from django.core.cache import cache
 
-    pool = ranked_pool(MOOD)
+    from recommender import selection
+
+    pool = selection.ranked_pool(MOOD)
     size = pool.count()
-    chunk = BAND_SIZE * CACHED_BANDS
-    ids = pool.values_list("pk", flat=True)
-    page_ids = list(ids[:6])
-    queries = {
-        "rank chunk at top": lambda: list(ids[:chunk]),
-        "rank chunk mid-pool": lambda: list(ids[size // 2 : size // 2 + chunk]),
-        "rank chunk at end": lambda: list(ids[max(0, size - chunk) : size]),
-        "page's songs by id": lambda: list(pool.filter(pk__in=page_ids).order_by()),
-        "count (pool used up)": pool.count,
-    }
+    chunks = -(-size // (selection.BAND_SIZE * selection.CACHED_BANDS))
+    places = {"at top": 0, "mid-pool": chunks // 2, "at end": chunks - 1}
+    page_ids = [pk for _, _, pk in selection.chunk_query(MOOD, 0)[:6]]
+
+    def read_after(chunk):
+        """As a visit's walk reads it: the chunk before was read (its end cached)."""
+        if chunk:
+            selection._read_chunk(MOOD, chunk - 1)
+        return lambda: list(selection.chunk_query(MOOD, chunk))
+
+    def read_cold(chunk):
+        def read():
+            cache.clear()
+            return list(selection.chunk_query(MOOD, chunk))
+
+        return read
+
+    queries = {f"rank chunk {name}": read_after(c) for name, c in places.items()}
+    queries["rank chunk at end, cold cache (OFFSET)"] = read_cold(chunks - 1)
+    queries["page's songs by id"] = lambda: list(
+        pool.filter(pk__in=page_ids).order_by()
+    )
+    queries["count (pool used up)"] = pool.count
     rows = []
     for name, query in queries.items():
         median, p95 = timed(query, repeats)
         rows.append({"songs": count, "query": name, "median_ms": median, "p95_ms": p95})
-    plans = {
-        "rank chunk at top": ids[:chunk].explain(analyze=True, buffers=True),
-        "rank chunk at end": ids[max(0, size - chunk) : size].explain(
+    plans = {}
+    for name, chunk in places.items():
+        read_after(chunk)
+        plans[f"rank chunk {name}"] = selection.chunk_query(MOOD, chunk).explain(
             analyze=True, buffers=True
-        ),
-    }
+        )
     return size, rows, plans
 
 

@@ -3,26 +3,28 @@
 from django import forms
 from django.conf import settings
 
+from faces.analysis import working_scale
 from faces.images import (
     EMPTY_MESSAGE,
     InvalidImage,
     check_byte_size,
-    decode_image,
+    decode_photo,
 )
 
-# Big JPEGs are decoded at a reduced scale down to this longest side at least:
-# face detection works at 1000 px and the page shows the photo smaller still.
-WORKING_MAX_SIDE = 2000
+# The page shows the photo at most this long (its preview comes from the same
+# decode as the analysis's gray pixels).
+PREVIEW_MAX_SIDE = 900
 
 
 class PhotoUploadForm(forms.Form):
     """One photo. A valid form's cleaned_data also holds the decoded pixels.
 
-    cleaned_data["image"]: uint8 (H, W, 3) upright RGB pixels (for
-    faces.analysis.analyze_rgb, so the view does not decode twice); a JPEG
-    photo over WORKING_MAX_SIDE may be decoded smaller (faces' boxes then refer
-    to this array, whose shape gives its size);
-    cleaned_data["image_bytes"]: the uploaded bytes.
+    cleaned_data["photo_decoded"]: a faces.images.Photo for
+    faces.analysis.analyze_photo (boxes in the uploaded photo's pixels,
+    photo.size), with photo.preview, upright RGB at most PREVIEW_MAX_SIDE long.
+    Raises faces.images.Busy (-> 503) when the process is decoding too many
+    photos already. Bytes past settings.MAX_UPLOAD_BYTES never arrive here
+    (faces.uploads drops them); the file's size says how many were sent.
     A FileField, not an ImageField: ImageField decodes with Pillow as well, but
     with its own messages and no size or pixel limits; faces.images has ours.
     """
@@ -46,9 +48,10 @@ class PhotoUploadForm(forms.Form):
             upload.seek(0)
             # Reading one byte past the limit catches a size that lied.
             data = upload.read(settings.MAX_UPLOAD_BYTES + 1)
-            image = decode_image(data, max_side=WORKING_MAX_SIDE)
-            self.cleaned_data["image"] = image
+            photo = decode_photo(
+                data, min_scale=working_scale, preview_side=PREVIEW_MAX_SIDE
+            )
+            self.cleaned_data["photo_decoded"] = photo
         except InvalidImage as error:
             raise forms.ValidationError(error.message, code=error.code) from None
-        self.cleaned_data["image_bytes"] = data
         return upload

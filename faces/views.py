@@ -1,18 +1,21 @@
+"""The upload page: a photo in, its reading kept, the result page's URL out."""
+
 import base64
 import io
 
+from django.db import DatabaseError
 from django.shortcuts import render
 from PIL import Image
 
-from faces.analysis import analyze_rgb
+from faces.analysis import analyze_photo
 from faces.classifier import ModelNotAvailable
 from faces.forms import PhotoUploadForm
+from faces.images import Busy
+from moodsite.database import is_outage
+from moodsite.errors import RETRY_AFTER, songs_unavailable
 from recommender import services, throttle
+from recommender.mapping import mood_for
 from recommender.views import reading_url, see_other
-
-# A photo without a face is echoed back inline (the answer to its POST, never
-# stored) at this size at most: enough to see it, small enough to keep the page light.
-PREVIEW_MAX_SIDE = 900
 
 
 def home(request):
@@ -24,31 +27,45 @@ def home(request):
     if request.method != "POST":
         return render(request, "faces/home.html", {"form": PhotoUploadForm()})
     if not throttle.allow_analysis(request):
-        context = {"form": PhotoUploadForm(), "throttled": throttle.THROTTLED_MESSAGE}
-        return render(request, "faces/home.html", context, status=429)
+        return _home_with_notice(request, throttle.THROTTLED_MESSAGE, status=429)
 
     form = PhotoUploadForm(request.POST, request.FILES)
-    if not form.is_valid():
+    try:
+        valid = form.is_valid()  # decodes the photo
+    except Busy as busy:
+        response = _home_with_notice(request, busy.message, status=503)
+        response["Retry-After"] = str(RETRY_AFTER)
+        return response
+    if not valid:
         return render(request, "faces/home.html", {"form": form}, status=400)
 
-    image = form.cleaned_data["image"]
+    photo = form.cleaned_data["photo_decoded"]
     try:
-        faces = analyze_rgb(image)
+        faces = analyze_photo(photo)
     except ModelNotAvailable as error:
         return render(request, "faces/unavailable.html", {"error": error}, status=503)
-
-    height, width = image.shape[:2]
     if not faces:
-        context = {"form": PhotoUploadForm(), "photo_url": _preview_data_url(image)}
+        context = {"form": PhotoUploadForm(), "photo_url": _data_url(photo.preview)}
         return render(request, "faces/no_face.html", context)
-    reading = services.save_reading(faces=faces, image_size=(width, height))
+    try:
+        reading = services.save_reading(faces=faces, image_size=photo.size)
+    except DatabaseError as error:
+        if not is_outage(error):
+            raise
+        # The photo was read; only the songs (and the result URL) need the database.
+        emotion = faces[0].emotion
+        return songs_unavailable(request, emotion=emotion, mood=mood_for(emotion))
     return see_other(reading_url(reading))
 
 
-def _preview_data_url(rgb):
-    preview = Image.fromarray(rgb)
-    preview.thumbnail((PREVIEW_MAX_SIDE, PREVIEW_MAX_SIDE))
+def _home_with_notice(request, message, *, status):
+    context = {"form": PhotoUploadForm(), "notice": message}
+    return render(request, "faces/home.html", context, status=status)
+
+
+def _data_url(rgb):
+    """The preview inline in the page (the answer to its POST, never stored)."""
     buffer = io.BytesIO()
-    preview.save(buffer, format="JPEG", quality=85)
+    Image.fromarray(rgb).save(buffer, format="JPEG", quality=85)
     encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
     return f"data:image/jpeg;base64,{encoded}"

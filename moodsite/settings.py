@@ -182,6 +182,16 @@ WHITENOISE_USE_FINDERS = DEBUG
 MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 MAX_IMAGE_PIXELS = envint("MAX_IMAGE_PIXELS", 40_000_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
+# Photos being decoded at once per process (each may hold up to ~160 MB while
+# it decodes), and how long an upload waits for a turn before "busy, try again".
+MAX_CONCURRENT_DECODES = envint("MAX_CONCURRENT_DECODES", 2)
+DECODE_WAIT_SECONDS = envint("DECODE_WAIT_SECONDS", 10)
+# Photos never go to a temporary file: see faces/uploads.py.
+FILE_UPLOAD_HANDLERS = [
+    "faces.uploads.PhotoUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Where the trained models live; the runtime classes read them from here.
 MODELS_DIR = Path(os.getenv("MODELS_DIR") or BASE_DIR / "saved_models")

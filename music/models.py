@@ -26,11 +26,9 @@ SERVABLE = Q(excluded=False, has_features=True, is_primary_version=True)
 # scored yet (a curator's mood before classify_songs) count as -1: last, on
 # every database, in a form an index can hold (SQLite has no NULLS LAST there).
 UNSCORED = -1.0
-RANKING = (
-    Coalesce("mood_score", Value(UNSCORED)).desc(),
-    Coalesce("mood_confidence", Value(UNSCORED)).desc(),
-    F("id").asc(),
-)
+RANK_SCORE = Coalesce("mood_score", Value(UNSCORED))
+RANK_CONFIDENCE = Coalesce("mood_confidence", Value(UNSCORED))
+RANKING = (RANK_SCORE.desc(), RANK_CONFIDENCE.desc(), F("id").asc())
 
 
 class SongQuerySet(models.QuerySet):

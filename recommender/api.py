@@ -16,13 +16,16 @@ from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
-from faces.analysis import analyze_rgb
+from faces.analysis import analyze_photo
 from faces.classifier import FACE_SIZE, EmotionClassifier, ModelNotAvailable
 from faces.forms import PhotoUploadForm
-from faces.images import too_large_message
+from faces.images import Busy, too_large_message
+from moodsite.database import is_outage
+from moodsite.errors import RETRY_AFTER, songs_unavailable
 from music.models import Song
 from music.mood import MODEL_FILENAME, MOODS
 from recommender import services, throttle
+from recommender.mapping import mood_for
 
 MAX_LIMIT = 50
 MAX_EXCLUDE = 1000
@@ -65,15 +68,21 @@ def analyze(request):
     except (MultiPartParserError, SuspiciousOperation):
         return error(400, "bad_upload", BAD_UPLOAD_MESSAGE)
     form = PhotoUploadForm(data={}, files={"photo": upload} if upload else {})
-    if not form.is_valid():
+    try:
+        valid = form.is_valid()  # decodes the photo
+    except Busy as busy:
+        response = error(503, "busy", busy.message)
+        response["Retry-After"] = str(RETRY_AFTER)
+        return response
+    if not valid:
         problem = form.errors.as_data()["photo"][0]
         if problem.code == "required":
             return error(400, "missing_image", MISSING_IMAGE_MESSAGE)
         status = 413 if problem.code in TOO_LARGE_CODES else 400
         return error(status, problem.code or "invalid", problem.messages[0])
-    image = form.cleaned_data["image"]
+    photo = form.cleaned_data["photo_decoded"]
     try:
-        faces = analyze_rgb(image)
+        faces = analyze_photo(photo)
     except ModelNotAvailable as exc:
         return error(503, "model_unavailable", str(exc))
     if not faces:
@@ -86,10 +95,15 @@ def analyze(request):
                 "message": NO_FACE_MESSAGE,
             }  # fmt: skip
         )
-    height, width = image.shape[:2]
-    recommendation = services.recommend_for_photo(
-        faces=faces, image_size=(width, height)
-    )
+    try:
+        recommendation = services.recommend_for_photo(
+            faces=faces, image_size=photo.size
+        )
+    except DatabaseError as exc:
+        if not is_outage(exc):
+            raise
+        emotion = faces[0].emotion
+        return songs_unavailable(request, emotion=emotion, mood=mood_for(emotion))
     return JsonResponse(recommendation_json(request, recommendation))
 
 

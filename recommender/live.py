@@ -29,7 +29,6 @@ from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.core.signing import BadSignature
 from django.http import JsonResponse
 from django.template.loader import render_to_string
@@ -39,7 +38,8 @@ from PIL import Image
 
 from faces.analysis import analyze_image
 from faces.classifier import ModelNotAvailable
-from faces.images import FORMATS, InvalidImage, human_size
+from faces.images import FORMATS, Busy, InvalidImage, human_size
+from moodsite.errors import RETRY_AFTER
 from music.mood import MOODS
 from music.spotify_account import taste_for_request
 from recommender import services
@@ -188,25 +188,14 @@ def live_songs(request, mood):
 # ---------------------------------------------------------------- the view
 
 
-class FrameInMemory(MemoryFileUploadHandler):
-    """Keeps the frame in memory, whatever FILE_UPLOAD_MAX_MEMORY_SIZE says
-    (the body's size was checked first), and never hands it to the handler
-    that spools big uploads to a temporary file."""
-
-    def handle_raw_input(self, *args, **kwargs):
-        self.activated = True
-
-
 @csrf_exempt
 @require_POST
 def live_frame(request):
     """One webcam frame -> its faces, and the songs when the mood has settled."""
     # Before the body is read (the CSRF check reads it): an oversized body is
-    # refused unread, and the frame is only ever held in memory, never spooled
-    # to a temporary file.
+    # refused unread. The frame is held in memory only (faces.uploads).
     if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_FRAME_BYTES + 64 * 1024:
         return error(TOO_BIG_MESSAGE, 400)
-    request.upload_handlers = [FrameInMemory(request)]
     return _live_frame(request)
 
 
@@ -247,6 +236,10 @@ def _answer_frame(request):
         faces = analyze_image(data)
     except InvalidImage as invalid:
         return error(invalid.message, 400)
+    except Busy as busy:
+        response = error(busy.message, 503)
+        response["Retry-After"] = str(RETRY_AFTER)
+        return response
     except ModelNotAvailable:
         return error(UNAVAILABLE_MESSAGE, 503)
 

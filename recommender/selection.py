@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import Q
 
-from music.models import RANKING, UNSCORED, Song
+from music.models import RANK_CONFIDENCE, RANK_SCORE, RANKING, UNSCORED, Song
 from recommender import taste
 
 # Each page draws from a band of this many best-ranked songs: enough for variety
@@ -25,6 +26,9 @@ from recommender import taste
 BAND_SIZE = 48
 # How many bands one read of the ranking fetches (and the cache keeps together).
 CACHED_BANDS = 16
+# Where each chunk ends is kept this long: a stale end only shifts the next
+# chunk a little, and it saves an OFFSET read of everything before it.
+CHUNK_END_SECONDS = 24 * 3600
 # A connected listener's matches are looked for among this many best-ranked
 # possible matches (recommender.taste): a page's worth of favourites is enough.
 TASTE_WINDOW = 400
@@ -176,21 +180,58 @@ def _taste_matches(mood, profile):
 def _band_ids(mood, band):
     """The ids of one band of the mood's ranked pool.
 
-    Ranking the pool is the one costly read (it sorts every song of the mood),
-    so it is read CACHED_BANDS bands at a time and cached in this process for
+    Ranking the pool is the one costly read, so it is read CACHED_BANDS bands
+    (a chunk) at a time and cached in this process for
     settings.SONG_POOL_CACHE_SECONDS: every visit walks the same bands, so
     most pages rank nothing. A pool change shows within that time.
     """
     chunk, index = divmod(band, CACHED_BANDS)
-    chunk_size = CACHED_BANDS * BAND_SIZE
-
-    def read():
-        ranked_ids = ranked_pool(mood).values_list("pk", flat=True)
-        return list(ranked_ids[chunk * chunk_size : (chunk + 1) * chunk_size])
-
-    key = f"recommender:ranked:{mood}:{chunk_size}:{chunk}"
-    ids = cache.get_or_set(key, read, settings.SONG_POOL_CACHE_SECONDS)
+    key = f"recommender:ranked:{mood}:{CACHED_BANDS}:{chunk}"
+    ids = cache.get_or_set(
+        key, lambda: _read_chunk(mood, chunk), settings.SONG_POOL_CACHE_SECONDS
+    )
     return ids[index * BAND_SIZE : (index + 1) * BAND_SIZE]
+
+
+def _read_chunk(mood, chunk):
+    """One chunk of the ranking's ids; remembers where it ends (chunk_query)."""
+    rows = list(chunk_query(mood, chunk))
+    if rows:
+        cache.set(_chunk_end_key(mood, chunk), rows[-1], CHUNK_END_SECONDS)
+    return [pk for _, _, pk in rows]
+
+
+def chunk_query(mood, chunk):
+    """The query for one chunk of the ranking: (score, confidence, id) rows.
+
+    Keyset paging: the chunk starts after the last song of the chunk before
+    (remembered in the cache for CHUNK_END_SECONDS), so reading chunk 300 of a
+    million songs costs what chunk 0 does. Without that song (a cold cache) the
+    chunk is read by OFFSET, which walks the index up to it.
+    """
+    size = CACHED_BANDS * BAND_SIZE
+    ranking = ranked_pool(mood).annotate(
+        rank_score=RANK_SCORE, rank_confidence=RANK_CONFIDENCE
+    )
+    before = cache.get(_chunk_end_key(mood, chunk - 1)) if chunk else None
+    if before:
+        score, confidence, pk = before
+        ranking = ranking.filter(
+            Q(rank_score__lt=score)
+            | Q(rank_score=score, rank_confidence__lt=confidence)
+            | Q(rank_score=score, rank_confidence=confidence, pk__gt=pk),
+            # Implied by the OR above, but a range the index can start from.
+            rank_score__lte=score,
+        )
+        start = 0
+    else:
+        start = chunk * size
+    rows = ranking.values_list("rank_score", "rank_confidence", "pk")
+    return rows[start : start + size]
+
+
+def _chunk_end_key(mood, chunk):
+    return f"recommender:chunk-end:{mood}:{CACHED_BANDS * BAND_SIZE}:{chunk}"
 
 
 def _band_order(seed, band, size):

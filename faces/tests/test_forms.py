@@ -46,10 +46,11 @@ def test_good_photo_is_decoded_once_for_the_view(astronaut, encode):
     data = encode(astronaut, "PNG")
     form = form_with(upload(data))
     assert form.is_valid(), form.errors
-    image = form.cleaned_data["image"]
-    assert image.shape == (512, 512, 3) and image.dtype == np.uint8
-    assert np.array_equal(image, astronaut)
-    assert form.cleaned_data["image_bytes"] == data
+    photo = form.cleaned_data["photo_decoded"]
+    assert photo.size == (512, 512) and photo.scale == 1.0
+    assert photo.preview.shape == (512, 512, 3) and photo.preview.dtype == np.uint8
+    assert np.array_equal(photo.preview, astronaut)
+    assert photo.gray.shape == (512, 512)
 
 
 @override_settings(MAX_UPLOAD_BYTES=1000)
@@ -80,9 +81,12 @@ def test_other_formats(astronaut, encode, fmt):
     assert form_with(upload(encode(astronaut, fmt), "photo")).is_valid()
 
 
-def test_big_jpeg_is_decoded_at_a_working_size(astronaut, encode):
+def test_big_jpeg_is_decoded_reduced_with_a_preview(astronaut, encode):
     photo = cv2.resize(astronaut, (4800, 3600), interpolation=cv2.INTER_LINEAR)
     form = form_with(upload(encode(photo, "JPEG"), "photo.jpg", "image/jpeg"))
     assert form.is_valid(), form.errors
-    # Half scale: the longest side 2400 is the smallest JPEG scale >= 2000.
-    assert form.cleaned_data["image"].shape == (1800, 2400, 3)
+    decoded = form.cleaned_data["photo_decoded"]
+    assert decoded.size == (4800, 3600)
+    # Half scale: the smallest face looked for (4800 / 32 = 150 px) stays >= 48 px.
+    assert decoded.gray.shape == (1800, 2400)
+    assert decoded.preview.shape == (675, 900, 3)

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from faces import classifier as classifier_module
 from faces.classifier import EMOTIONS
+from faces.images import decode_slot
 from moodsite.testing import encode_image
 from music.models import Song
 from recommender import throttle, visit
@@ -147,6 +148,17 @@ def test_missing_model_is_503_not_500(client, db, astronaut, settings, tmp_path)
     response = upload(client, encode_image(astronaut))
     assert response.status_code == 503
     assert b"isn't installed" in response.content
+
+
+def test_a_process_busy_decoding_answers_503_with_retry_after(
+    client, db, astronaut, settings
+):
+    settings.MAX_CONCURRENT_DECODES, settings.DECODE_WAIT_SECONDS = 1, 0
+    with decode_slot():  # another upload is being decoded
+        response = upload(client, encode_image(astronaut))
+    assert response.status_code == 503 and response["Retry-After"]
+    assert b"busy" in response.content and b'type="file"' in response.content
+    assert not Reading.objects.exists()
 
 
 def test_photo_is_not_written_anywhere(client, pool, astronaut, tmp_path, settings):

@@ -129,11 +129,11 @@ def test_too_many_pixels(astronaut, encode):
 
 
 @pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
-@pytest.mark.parametrize("size", [(10_000, 5_000), (10_000, 10_000)])
+@pytest.mark.parametrize("size", [(5_000, 5_000), (10_000, 5_000), (10_000, 10_000)])
 def test_huge_header_is_refused_before_decoding(size):
-    # 50 and 100 megapixels: past our 40 MP limit; the second is also past
-    # Pillow's own warning threshold (~89 MP).
-    with pytest.raises(InvalidImage, match="limit is 40 megapixels") as caught:
+    # 25, 50 and 100 megapixels: past the 24 MP limit of PNGs (decoded at full
+    # size, unlike JPEGs); the last is also past Pillow's warning (~89 MP).
+    with pytest.raises(InvalidImage, match="limit is 24 megapixels") as caught:
         decode_image(png_header(*size))
     assert caught.value.code == "too_many_pixels"
 
@@ -184,5 +184,25 @@ def test_reduced_decoding_still_rejects_truncated_jpeg(astronaut, encode):
         decode_image(data[: len(data) // 2], max_side=100)
 
 
-def test_max_side_leaves_png_at_full_size(astronaut, encode):
-    assert decode_image(encode(astronaut, "PNG"), max_side=100).shape == (512, 512, 3)
+def test_max_side_reduces_png_by_whole_factors_not_below_it(astronaut, encode):
+    data = encode(astronaut, "PNG")
+    assert decode_image(data, max_side=100).shape == (102, 102, 3)  # 512 // 5
+    assert decode_image(data, max_side=300).shape == (512, 512, 3)
+
+
+def test_busy_when_every_decode_slot_is_taken(astronaut, encode, settings):
+    settings.MAX_CONCURRENT_DECODES = 1
+    settings.DECODE_WAIT_SECONDS = 0
+    data = encode(astronaut, "JPEG")
+    with images.decode_slot():
+        with pytest.raises(images.Busy, match="try again"):
+            images.decode_photo(data)
+    assert images.decode_photo(data).gray.shape == (512, 512)  # the slot is back
+
+
+def test_photo_gray_comes_reduced_but_not_below_min_scale(astronaut, encode):
+    photo = cv2.resize(astronaut, (4000, 3000), interpolation=cv2.INTER_LINEAR)
+    decoded = images.decode_photo(encode(photo, "JPEG"), min_scale=0.3)
+    assert decoded.size == (4000, 3000)
+    assert decoded.gray.shape == (1500, 2000)  # 1/2: the JPEG scale >= 0.3
+    assert decoded.scale == 0.5 and decoded.preview is None

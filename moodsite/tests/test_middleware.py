@@ -14,8 +14,10 @@ from django.db import connections
 from django.db.utils import ConnectionHandler
 from django.urls import reverse
 
+from faces.classifier import EMOTIONS
 from moodsite.database import database_settings
 from moodsite.testing import encode_image
+from music.mood import MOODS
 
 # libpq's (and psycopg's) least connect timeout, in seconds.
 CONNECT_TIMEOUT = 2
@@ -88,6 +90,21 @@ def test_upload_with_the_database_down_answers_503_not_500(
     photo = SimpleUploadedFile("me.png", encode_image(astronaut), "image/png")
     response = client.post(reverse("faces:home"), {"photo": photo})
     assert_songs_unavailable(response)
+    # The photo was read all the same: the page says what the face shows.
+    assert "You look <em>" in response.content.decode()
+
+
+@pytest.mark.usefixtures("stand_in_emotion_model")
+def test_api_with_the_database_down_still_gives_the_reading(
+    client, database_at, closed_port, astronaut
+):
+    database_at(closed_port)
+    photo = SimpleUploadedFile("me.png", encode_image(astronaut), "image/png")
+    response = client.post(reverse("recommender:api-analyze"), {"image": photo})
+    assert response.status_code == 503 and response["Retry-After"]
+    body = response.json()
+    assert body["error"] == "songs_unavailable"
+    assert body["emotion"] in EMOTIONS and body["mood"] in MOODS
 
 
 def test_other_pages_still_work_while_the_database_is_down(

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from faces import classifier as classifier_module
 from faces.classifier import EMOTIONS
-from faces.images import NOT_AN_IMAGE_MESSAGE
+from faces.images import NOT_AN_IMAGE_MESSAGE, decode_slot
 from moodsite.testing import encode_image
 from recommender import throttle
 from recommender.mapping import mood_for
@@ -55,7 +55,7 @@ def test_analyze_answers_faces_mood_songs_and_the_result_url(
 @pytest.mark.usefixtures("stand_in_emotion_model")
 def test_analyze_gives_the_group_for_two_faces(api, all_moods, monkeypatch):
     faces = [face("happy", box=(0, 0, 50, 50)), face("sad", box=(60, 0, 40, 40))]
-    monkeypatch.setattr("recommender.api.analyze_rgb", lambda image: faces)
+    monkeypatch.setattr("recommender.api.analyze_photo", lambda photo: faces)
     body = analyze(api, encode_image(_gray())).json()
     assert [f["emotion"] for f in body["faces"]] == ["happy", "sad"]
     assert body["group"]["emotion"] == "happy" and body["music_follows"] == "group"
@@ -118,6 +118,16 @@ def test_missing_model_is_503(api, db, astronaut, settings, tmp_path):
     response = analyze(api, encode_image(astronaut))
     assert response.status_code == 503
     assert "not installed" in response.json()["error"]["message"]
+
+
+def test_a_process_busy_decoding_answers_503_with_retry_after(
+    api, db, astronaut, settings
+):
+    settings.MAX_CONCURRENT_DECODES, settings.DECODE_WAIT_SECONDS = 1, 0
+    with decode_slot():
+        response = analyze(api, encode_image(astronaut))
+    assert response.status_code == 503 and response["Retry-After"]
+    assert response.json()["error"]["code"] == "busy"
 
 
 @pytest.mark.usefixtures("stand_in_emotion_model")

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from faces import classifier
 from faces.classifier import EMOTIONS
-from faces.images import NOT_AN_IMAGE_MESSAGE
+from faces.images import NOT_AN_IMAGE_MESSAGE, decode_slot
 from moodsite.testing import encode_image
 from music.mood import MOODS
 from recommender import live
@@ -224,6 +224,16 @@ def test_without_the_model_it_is_a_503(client, settings, tmp_path, face_frame):
     response = post_frame(client, face_frame)
     assert response.status_code == 503
     assert response.json() == {"error": live.UNAVAILABLE_MESSAGE}
+
+
+def test_a_process_busy_decoding_answers_503_with_retry_after(
+    client, settings, face_frame
+):
+    settings.MAX_CONCURRENT_DECODES, settings.DECODE_WAIT_SECONDS = 1, 0
+    with decode_slot():
+        response = post_frame(client, face_frame)
+    assert response.status_code == 503 and response["Retry-After"]
+    assert "busy" in response.json()["error"]
 
 
 def test_only_posts_with_the_csrf_token_are_answered(

@@ -105,6 +105,25 @@ def test_a_late_page_costs_what_the_first_page_costs(make_songs, settings, monke
     )
 
 
+def test_a_chunk_after_one_already_read_starts_from_its_last_song(
+    make_songs, monkeypatch
+):
+    """Keyset paging: the same ids as OFFSET would give, ties and unscored
+    songs included, without an OFFSET."""
+    monkeypatch.setattr(selection, "CACHED_BANDS", 1)
+    make_songs("happy", BAND_SIZE + 10, mood_score=0.5)  # one score, a tie
+    make_songs("happy", BAND_SIZE, mood_score=0.5, mood_confidence=0.3)
+    make_songs("happy", 30, mood_score=None)  # a curator's mood, not scored yet
+    make_songs("happy", 40)
+    expected = list(selection.ranked_pool("happy").values_list("pk", flat=True))
+    read = []
+    with CaptureQueriesContext(connection) as captured:
+        for chunk in range(5):
+            read += selection._read_chunk("happy", chunk)
+    assert read == expected
+    assert not any("OFFSET" in q["sql"] for q in captured.captured_queries)
+
+
 def test_pages_of_cached_bands_only_read_their_songs(make_songs):
     make_songs("happy", 3 * BAND_SIZE)
     assert len(queries_for(Place(seed=1))) == 2  # ranks the pool once

@@ -1,0 +1,175 @@
+"""analyze_image next to fer's FER().detect_emotions: same photos, one run.
+
+    .venv/bin/python benchmarks/face_benchmark.py [--fer-python PYTHON]
+        [--runs 15] [--json benchmarks/face_benchmark.json] [--skip-check]
+
+Prints, for JPEGs of the astronaut at 512, 1024 and 4000 px (plus a group
+picture of 56 px faces and a faceless photo), the median and p95 seconds of
+analyze_image(bytes) and of fer (decode + detect_emotions, in a subprocess of
+its own virtual environment), the per-face classifier time, and the detection
+check (faces/tests/photos.py: recall at IoU >= 0.3 and false faces). Writes
+the figures as JSON.
+
+fer lives in its own venv, outside the repository, because its declared
+requirements would replace this project's tensorflow-cpu and OpenCV:
+
+    python3.11 -m venv /work/fer-venv
+    /work/fer-venv/bin/pip install tensorflow-cpu==2.21.0 \
+        opencv-python-headless==4.14.0.94 pillow==13.0.0 requests "setuptools<81"
+    /work/fer-venv/bin/pip install --no-deps fer==25.10.3
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "moodsite.settings")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import django  # noqa: E402
+
+django.setup()
+
+from faces.analysis import analyze_image  # noqa: E402
+from faces.classifier import EmotionClassifier  # noqa: E402
+from faces.tests import photos  # noqa: E402
+
+
+def benchmark_photos():
+    astronaut = photos.rgb_sample("astronaut")
+    cases = {
+        f"astronaut {side} px": photos.TestPhoto(
+            "", photos.resized(astronaut, side), []
+        ).jpeg()
+        for side in (512, 1024, 4000)
+    }
+    cases["group, 56 px faces, 1024 px"] = photos.group_photo(56, "coffee").jpeg()
+    cases["faceless (coffee) 1024 px"] = photos.TestPhoto(
+        "", photos.resized(photos.rgb_sample("coffee"), 1024), []
+    ).jpeg()
+    return cases
+
+
+def stats(seconds):
+    return {
+        "median_ms": float(np.median(seconds) * 1e3),
+        "p95_ms": float(np.percentile(seconds, 95) * 1e3),
+    }
+
+
+def time_ours(data, runs):
+    faces = analyze_image(data)  # warm-up: loads the model and the cascade
+    seconds = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        analyze_image(data)
+        seconds.append(time.perf_counter() - began)
+    return {**stats(seconds), "faces": len(faces)}
+
+
+def time_fer(fer_python, cases, runs):
+    with tempfile.TemporaryDirectory() as folder:
+        paths = {}
+        for index, (name, data) in enumerate(cases.items()):
+            paths[name] = Path(folder) / f"{index}.jpg"
+            paths[name].write_bytes(data)
+        worker = Path(__file__).with_name("fer_worker.py")
+        output = subprocess.run(
+            [fer_python, str(worker), str(runs), *map(str, paths.values())],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+    results = json.loads(output.strip().splitlines()[-1])
+    return {
+        name: {
+            **stats(results[str(path)]["seconds"]),
+            "faces": results[str(path)]["faces"],
+        }
+        for name, path in paths.items()
+    }
+
+
+def time_per_face(runs=300):
+    classifier = EmotionClassifier()
+    face = np.random.default_rng(0).integers(0, 256, (1, 48, 48), np.uint8)
+    classifier.predict_proba(face)
+    seconds = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        classifier.predict_proba(face)
+        seconds.append(time.perf_counter() - began)
+    return stats(seconds)
+
+
+def detection_figures():
+    def detect(photo):
+        return [face.box for face in analyze_image(photo.jpeg())]
+
+    totals, failures = photos.detection_check(detect)
+    return {**totals, "failures": failures}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--fer-python", default="/work/fer-venv/bin/python")
+    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument(
+        "--json", type=Path, default=REPO / "benchmarks" / "face_benchmark.json"
+    )
+    parser.add_argument("--skip-check", action="store_true", help="no detection check")
+    args = parser.parse_args()
+
+    cases = benchmark_photos()
+    ours = {name: time_ours(data, args.runs) for name, data in cases.items()}
+    fer = None
+    if Path(args.fer_python).exists():
+        fer = time_fer(args.fer_python, cases, max(3, args.runs // 3))
+    else:
+        print(f"No fer venv at {args.fer_python}: see this script's docstring.")
+    report = {"cpu_count": os.cpu_count(), "photos": {}, "per_face_ms": time_per_face()}
+    print(
+        f"{'photo':32s} {'ours median, p95 ms':>22s} "
+        f"{'fer median, p95 ms':>22s} {'fer/ours':>8s}"
+    )
+    for name in cases:
+        row = {"ours": ours[name], "fer": fer[name] if fer else None}
+        report["photos"][name] = row
+        line = (
+            f"{name:32s} {ours[name]['median_ms']:10.1f}, {ours[name]['p95_ms']:9.1f}"
+        )
+        if fer:
+            ratio = fer[name]["median_ms"] / ours[name]["median_ms"]
+            row["speedup"] = ratio
+            theirs = fer[name]
+            line += f" {theirs['median_ms']:10.1f}, {theirs['p95_ms']:9.1f}"
+            line += f" {ratio:7.1f}x"
+        print(line)
+    per_face = report["per_face_ms"]
+    print(
+        f"classifier, one face: {per_face['median_ms']:.2f} ms median, "
+        f"{per_face['p95_ms']:.2f} p95"
+    )
+    if not args.skip_check:
+        check = detection_figures()
+        report["detection_check"] = check
+        print(
+            f"detection check: {check['found']}/{check['faces']} faces found "
+            f"(recall {check['recall']:.1%}), {check['false_faces']} false faces "
+            f"on {check['photos']} photos; misses: {check['failures']}"
+        )
+    args.json.write_text(json.dumps(report, indent=2))
+    print(f"wrote {args.json}")
+
+
+if __name__ == "__main__":
+    main()

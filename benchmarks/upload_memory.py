@@ -1,0 +1,156 @@
+"""Peak memory of the worst uploads within the limits, one subprocess per case.
+
+    .venv/bin/python benchmarks/upload_memory.py [--json benchmarks/upload_memory.json]
+
+Each case runs in a fresh Python: Django set up, the emotion model loaded and
+one small photo analysed (that is "idle"), then the upload goes through what
+the site does with it (PhotoUploadForm: size check, decode; analyze_photo).
+Peak RSS is read from /proc/self/status (VmHWM, reset through
+/proc/self/clear_refs before the upload); "after" is VmRSS once it is done.
+The concurrent case sends 8 worst-case uploads from 8 threads at once
+(settings.MAX_CONCURRENT_DECODES of them decode at a time).
+"""
+
+import argparse
+import io
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+# The largest of each kind within the limits (faces.images).
+PNG_SIDE, WEBP_SIDE = 4898, 2236  # 24 MP, 5 MP
+CASES = {
+    "png-rgba": "PNG 4898 x 4898 RGBA (24 MP)",
+    "png-rgb": "PNG 4898 x 4898 RGB (24 MP)",
+    "jpeg": "JPEG 7300 x 5475 baseline (40 MP)",
+    "jpeg-progressive": "JPEG 7300 x 5475 progressive (40 MP)",
+    "webp-rgba": "WebP 2236 x 2236 RGBA lossless (5 MP)",
+    "8x-png-rgba": "8 at once: PNG 4898 x 4898 RGBA",
+}
+
+
+def make_upload(case):
+    import numpy as np
+    from PIL import Image
+
+    side = WEBP_SIDE if "webp" in case else PNG_SIDE
+    if "rgba" in case:
+        image = Image.new("RGBA", (side, side), (30, 120, 200, 128))
+    elif "png" in case:
+        image = Image.new("RGB", (side, side), (30, 120, 200))
+    else:
+        gradient = np.linspace(0, 255, 7300, dtype=np.uint8)[None, :, None]
+        image = Image.fromarray(np.broadcast_to(gradient, (5475, 7300, 3)).copy())
+    buffer = io.BytesIO()
+    if "webp" in case:
+        image.save(buffer, "WEBP", lossless=True, quality=0)
+    elif "png" in case:
+        image.save(buffer, "PNG")
+    else:
+        image.save(buffer, "JPEG", quality=90, progressive="progressive" in case)
+    return buffer.getvalue()
+
+
+def status_kb(field):
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/self/status")
+
+
+def run_case(case):
+    """In the subprocess: prints one JSON line of MB figures."""
+    sys.path.insert(0, str(REPO))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "moodsite.settings")
+    import django
+
+    django.setup()
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from faces.analysis import analyze_photo
+    from faces.forms import PhotoUploadForm
+    from faces.images import Busy
+    from moodsite.testing import encode_image
+
+    data = make_upload(case)
+
+    def upload(content):
+        file = SimpleUploadedFile("photo", content, "application/octet-stream")
+        form = PhotoUploadForm(data={}, files={"photo": file})
+        if not form.is_valid():
+            raise SystemExit(f"refused: {form.errors}")
+        return analyze_photo(form.cleaned_data["photo_decoded"])
+
+    import skimage.data
+
+    upload(encode_image(skimage.data.astronaut(), "JPEG"))  # warm: model, cascade
+    idle = status_kb("VmRSS")
+    Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to VmRSS
+    busy = []
+    if case.startswith("8x-"):
+
+        def one():
+            try:
+                upload(data)
+            except Busy:
+                busy.append(1)
+
+        threads = [threading.Thread(target=one) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    else:
+        upload(data)
+    peak, after = status_kb("VmHWM"), status_kb("VmRSS")
+    print(
+        json.dumps(
+            {
+                "upload_kb": len(data) // 1024,
+                "idle_mb": idle / 1024,
+                "peak_above_idle_mb": (peak - idle) / 1024,
+                "after_above_idle_mb": (after - idle) / 1024,
+                "busy_answers": len(busy),
+            }
+        )
+    )
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--json", type=Path, default=REPO / "benchmarks" / "upload_memory.json"
+    )
+    args = parser.parse_args()
+    results = {}
+    print(
+        f"{'case':42s} {'size':>8s} {'idle MB':>8s} {'peak+ MB':>9s} {'after+ MB':>9s}"
+    )
+    for case, label in CASES.items():
+        output = subprocess.run(
+            [sys.executable, __file__, "--case", case],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        ).stdout
+        row = json.loads(output.strip().splitlines()[-1])
+        results[case] = {"label": label, **row}
+        print(
+            f"{label:42s} {row['upload_kb']:6d}KB {row['idle_mb']:8.0f} "
+            f"{row['peak_above_idle_mb']:9.0f} {row['after_above_idle_mb']:9.0f}"
+            + (f"  ({row['busy_answers']} busy)" if row["busy_answers"] else "")
+        )
+    args.json.write_text(json.dumps(results, indent=2))
+    print(f"wrote {args.json}")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--case"]:
+        run_case(sys.argv[2])
+    else:
+        main()

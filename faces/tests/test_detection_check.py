@@ -1,0 +1,64 @@
+"""The detection check: known faces found, no false ones (faces/tests/photos.py).
+
+Runs the whole upload path (JPEG bytes -> analyze_image) on the check's
+photos. The figures pinned here are the ones benchmarks/face_benchmark.py
+prints and the README reports: 107 of 111 faces, no false face (the old
+single-pass detector: 109 and 2).
+"""
+
+import pytest
+
+from faces.analysis import analyze_image
+from faces.tests import photos
+
+
+@pytest.fixture(scope="module")
+def check(emotion_models_dir):
+    from faces.classifier import EmotionClassifier
+
+    classifier = EmotionClassifier(models_dir=emotion_models_dir)
+
+    def detect(photo):
+        return [face.box for face in analyze_image(photo.jpeg(), classifier=classifier)]
+
+    return photos.detection_check(detect)
+
+
+def test_recall_and_false_faces(check):
+    totals, failures = check
+    assert totals["faces"] == 111
+    assert totals["found"] >= 107, failures
+    assert totals["false_faces"] == 0, failures
+
+
+def test_every_face_size_and_copy_is_mostly_found(check):
+    _, failures = check
+    for name, known, found, _ in failures:
+        assert found >= known // 2, (name, known, found)
+
+
+@pytest.mark.parametrize("width", [40, 56])
+def test_small_faces_in_a_1024_px_photo_are_found(width, tiny_classifier):
+    group = photos.group_photo(width, "rocket")
+    boxes = [
+        face.box for face in analyze_image(group.jpeg(), classifier=tiny_classifier)
+    ]
+    assert photos.score(group.faces, boxes) == (len(group.faces), 0)
+
+
+@pytest.mark.parametrize("name", ["page", "coins", "immunohistochemistry"])
+def test_no_false_face_where_the_old_detector_saw_one(name, encode, tiny_classifier):
+    for rgb in (photos.rgb_sample(name), photos.resized(photos.rgb_sample(name), 1024)):
+        assert analyze_image(encode(rgb, "PNG"), classifier=tiny_classifier) == []
+
+
+def test_boxes_map_back_to_a_4000_px_photo(tiny_classifier):
+    (photo,) = photos.astronaut_photos(sides=(4000,))
+    (face,) = analyze_image(photo.jpeg(), classifier=tiny_classifier)
+    assert photos.iou(face.box, photo.faces[0]) >= 0.7
+
+
+def test_score_counts_each_detection_once():
+    known = [(0, 0, 10, 10), (100, 100, 10, 10)]
+    assert photos.score(known, [(0, 0, 10, 10), (1, 1, 10, 10)]) == (1, 1)
+    assert photos.score(known, []) == (0, 0)
