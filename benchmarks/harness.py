@@ -46,6 +46,8 @@ def site_environment(database_url):
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DATABASE_URL": database_url,
         "TF_CPP_MIN_LOG_LEVEL": "2",
+        # Capacity, not the per-address limit: every request comes from 127.0.0.1.
+        "ANALYSES_PER_MINUTE": "0",
     }
 
 

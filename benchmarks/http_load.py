@@ -35,6 +35,8 @@ DEFAULT_TARGETS = [
     "analyze=photo:/",
     "more=visit:/songs/happy/more/?fragment=1",
     "more_page=visit:/songs/happy/more/",
+    "result=photo-result:/",
+    "api_songs=get:/api/v1/songs?mood=happy",
 ]
 PHOTO_SIDE = 640
 COLUMNS = ["server", "target", "connections", "req_per_s"]

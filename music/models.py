@@ -20,7 +20,8 @@ FEATURE_SOURCE_CHOICES = [
 
 # The filter every served song passes; the paging index is partial on it, so
 # recommendable() must keep exactly these terms for the index to apply.
-SERVABLE = Q(excluded=False, has_features=True, is_primary_version=True)
+SERVABLE_VALUES = {"excluded": False, "has_features": True, "is_primary_version": True}
+SERVABLE = Q(**SERVABLE_VALUES)
 # The order songs are served in within a mood: the mood model's score, then its
 # confidence (both 0..1), pk breaking ties so every window is stable. Songs not
 # scored yet (a curator's mood before classify_songs) count as -1: last, on
@@ -36,6 +37,14 @@ class SongQuerySet(models.QuerySet):
         """Songs a visitor may be shown: curated in, with features, with a mood,
         and the best-ranked of their versions (one version of a song per visit)."""
         return self.filter(SERVABLE).exclude(effective_mood="")
+
+    def still_in_pool(self, ids, mood):
+        """The songs of `ids` that recommendable().in_mood(mood) still holds.
+
+        Fetched by primary key and checked here: with the filters in SQL,
+        SQLite's planner picks the paging index and walks the whole mood.
+        """
+        return [song for song in self.filter(pk__in=ids) if song.serves_in(mood)]
 
     def in_mood(self, mood):
         """Songs whose effective mood is `mood`: the override wins over the model."""
@@ -147,6 +156,11 @@ class Song(models.Model):
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "has_features", "version_key"}
         super().save(*args, **kwargs)
+
+    def serves_in(self, mood):
+        """Whether recommendable().in_mood(mood) holds this song (as loaded)."""
+        servable = all(getattr(self, f) == v for f, v in SERVABLE_VALUES.items())
+        return servable and self.effective_mood == mood
 
     def features_complete(self):
         return all(getattr(self, name) is not None for name in REQUIRED_FEATURES)

@@ -121,7 +121,8 @@ def songs_shown(mood, place, count, prefer=None, limit=None):
             break  # the pool shrank since
         pages.append((liked, ids))
         at = _after(at, liked, walked)
-    by_id = ranked_pool(mood).in_bulk([pk for _, ids in pages for pk in ids])
+    walked = [pk for _, ids in pages for pk in ids]
+    by_id = {song.pk: song for song in Song.objects.still_in_pool(walked, mood)}
     shown = []
     for liked, ids in pages:
         shown += liked + sorted((by_id[pk] for pk in ids if pk in by_id), key=_rank_key)
@@ -148,7 +149,7 @@ def _songs_by_rank(mood, ids):
     # drops out rather than being shown.
     if not ids:
         return []
-    return sorted(ranked_pool(mood).filter(pk__in=ids).order_by(), key=_rank_key)
+    return sorted(Song.objects.still_in_pool(ids, mood), key=_rank_key)
 
 
 def _walk(mood, place, count, skip):

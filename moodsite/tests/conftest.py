@@ -7,6 +7,7 @@ pass silently.
 """
 
 import base64
+import contextlib
 import os
 import tempfile
 from pathlib import Path
@@ -65,6 +66,13 @@ def missing_browser_reason():
 @pytest.fixture(scope="module")
 def browser():
     """A headless Chromium that talks only to 127.0.0.1 and never downloads drivers."""
+    with chromium() as driver:
+        yield driver
+
+
+@contextlib.contextmanager
+def chromium(extra_flags=()):
+    """Starts headless Chromium (CHROMIUM_FLAGS + extra_flags) under Selenium."""
     reason = missing_browser_reason()
     if reason:
         browser_unavailable(reason)
@@ -73,7 +81,7 @@ def browser():
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for flag in CHROMIUM_FLAGS:
+    for flag in [*CHROMIUM_FLAGS, *extra_flags]:
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     with (
@@ -148,32 +156,10 @@ def photo_files(tmp_path_factory, astronaut, faceless):
 def fake_camera_browser(fake_camera_video):
     """A headless Chromium whose webcam plays `fake_camera_video` (a .y4m file,
     a fixture of the test module) and which grants camera access unasked."""
-    reason = missing_browser_reason()
-    if reason:
-        browser_unavailable(reason)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument("--use-fake-device-for-media-stream")
-    options.add_argument(f"--use-file-for-fake-video-capture={fake_camera_video}")
-    options.add_argument("--use-fake-ui-for-media-stream")
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    with (
-        tempfile.TemporaryDirectory(prefix="moodsite-chromium-") as profile,
-        pytest.MonkeyPatch.context() as env,
-    ):
-        options.add_argument(f"--user-data-dir={profile}")
-        env.setenv("SE_OFFLINE", "true")
-        for name in PROXY_VARIABLES:
-            env.delenv(name, raising=False)
-        driver = webdriver.Chrome(
-            service=Service(executable_path=str(CHROMEDRIVER)), options=options
-        )
-        try:
-            yield driver
-        finally:
-            driver.quit()
+    camera = [
+        "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={fake_camera_video}",
+        "--use-fake-ui-for-media-stream",
+    ]
+    with chromium(camera) as driver:
+        yield driver

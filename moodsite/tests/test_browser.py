@@ -19,6 +19,7 @@ from faces.analysis import FaceResult, analyze_rgb
 from faces.images import NOT_AN_IMAGE_MESSAGE
 from moodsite.testing import encode_image, make_song
 from moodsite.tests.conftest import browser_required, missing_browser_reason
+from moodsite.tests.pages import WAIT, upload
 from music.mood import MOODS
 from recommender import services
 from recommender.mapping import mood_for
@@ -43,7 +44,6 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 SONGS_PER_MOOD = 5
 SONGS_PER_PAGE = 2
 # Seconds to wait for a page or a fetch; generous for a busy CI machine.
-WAIT = 20
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 EMOTION_OF = {adjective: emotion for emotion, adjective in EMOTION_ADJECTIVES.items()}
 RESULT_PATH = re.compile(r"/r/[A-Za-z0-9_-]{22}/$")
@@ -69,26 +69,6 @@ def site(browser, live_server, pool):
     browser.execute_cdp_cmd("Network.clearBrowserCookies", {})
     browser.get_log("browser")  # drop messages from earlier tests
     return browser, live_server.url
-
-
-def upload(browser, url, path):
-    """Open the home page, choose `path` in the file input and send the form."""
-    browser.get(url + reverse("faces:home"))
-    browser.find_element(By.CSS_SELECTOR, "#upload-form input[type=file]").send_keys(
-        str(path)
-    )
-    browser.execute_script("window.beforeUpload = true")
-    browser.find_element(By.CSS_SELECTOR, "#upload-form button[type=submit]").click()
-    # A new document has no marker. While Chromium swaps documents, a look at
-    # the page can fail with a generic driver error: wait through those.
-    WebDriverWait(browser, WAIT, ignored_exceptions=(WebDriverException,)).until(
-        lambda driver: driver.execute_script(
-            "return !window.beforeUpload && document.readyState === 'complete'"
-        )
-    )
-    return WebDriverWait(browser, WAIT).until(
-        EC.presence_of_element_located((By.TAG_NAME, "h1"))
-    )
 
 
 def song_names(browser):

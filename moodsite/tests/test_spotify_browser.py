@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from moodsite.testing import make_song
 from moodsite.tests.conftest import browser_required, missing_browser_reason
+from moodsite.tests.pages import WAIT, upload
 from music.mood import MOODS
 from music.tests.spotify_accounts_standin import running_accounts_standin
 
@@ -23,7 +24,6 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 SONGS_PER_MOOD = 6
 SONGS_PER_PAGE = 2
-WAIT = 20
 
 
 @pytest.fixture
@@ -66,21 +66,6 @@ def wait_for(browser, css):
     return WebDriverWait(browser, WAIT, ignored_exceptions=(WebDriverException,)).until(
         EC.presence_of_element_located((By.CSS_SELECTOR, css))
     )
-
-
-def upload(browser, url, path):
-    browser.get(url + reverse("faces:home"))
-    browser.find_element(By.CSS_SELECTOR, "#upload-form input[type=file]").send_keys(
-        str(path)
-    )
-    browser.execute_script("window.beforeUpload = true")
-    browser.find_element(By.CSS_SELECTOR, "#upload-form button[type=submit]").click()
-    WebDriverWait(browser, WAIT, ignored_exceptions=(WebDriverException,)).until(
-        lambda driver: driver.execute_script(
-            "return !window.beforeUpload && document.readyState === 'complete'"
-        )
-    )
-    return wait_for(browser, "h1")
 
 
 def shown_mood(browser):

@@ -78,3 +78,18 @@ def test_needing_features():
 )
 def test_initials_for_the_missing_cover_tile(artists, name, initials):
     assert Song(artists=artists, name=name).initials == initials
+
+
+def test_still_in_pool_agrees_with_the_pool_query(make_songs):
+    kept = make_songs("calm", 2)
+    moved_in = make_songs("sad", 1, mood_override="calm")
+    others = [
+        *make_songs("calm", 1, excluded=True),
+        *make_songs("calm", 1, tempo=None),  # no features
+        *make_songs("sad", 1),
+        *make_songs("calm", 1, mood_override="happy"),
+    ]
+    ids = [song.pk for song in kept + moved_in + others]
+    in_sql = Song.objects.recommendable().in_mood("calm").filter(pk__in=ids)
+    assert set(Song.objects.still_in_pool(ids, "calm")) == set(in_sql)
+    assert set(in_sql) == set(kept + moved_in)
