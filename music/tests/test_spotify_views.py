@@ -152,6 +152,23 @@ def pool(make_songs):
     return make_songs("happy", 8)
 
 
+def test_a_connected_listeners_artists_lead_every_page_that_picks_songs(
+    client, standin, make_songs
+):
+    make_songs("happy", 12, mood_score=0.9)  # ranked above the listener's songs
+    theirs = make_songs("happy", 2, artists="Röyksopp", mood_score=0.1)
+    standin.set_top(artists=[("Röyksopp", [])])
+    go_to_spotify_and_back(client)
+    first = shown_songs(client)
+    assert set(first[:2]) == {s.spotify_id for s in theirs}
+    assert not set(first[2:]) & {s.spotify_id for s in theirs}
+    second = shown_songs(client)  # each once a round of the pool
+    assert not set(second) & {s.spotify_id for s in theirs}
+    assert save(client).status_code == 200
+    (playlist,) = standin.user_playlists.values()
+    assert playlist["uris"] == [f"spotify:track:{i}" for i in first + second]
+
+
 def test_save_makes_a_private_playlist_of_the_songs_shown(client, standin, pool):
     go_to_spotify_and_back(client)
     shown = shown_songs(client, pages=2)
