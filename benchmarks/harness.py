@@ -64,7 +64,7 @@ SONG_COLUMNS = (
     "liveness valence loudness speechiness tempo duration_ms key mode "
     "time_signature has_features predicted_mood mood_confidence mood_score "
     "mood_model_version classified_at mood_override excluded source created updated "
-    "feature_source version_key is_primary_version"
+    "feature_source version_key is_primary_version awaiting_approval"
 ).split()
 
 
@@ -107,6 +107,7 @@ def synthetic_songs(count, seed=0):
             "catalogue",
             f"synthetic song {n}|artist {n % 5000}",
             True,
+            False,
         )
 
 

@@ -92,6 +92,7 @@ class SongAdmin(admin.ModelAdmin):
         EffectiveMoodFilter,
         OverrideFilter,
         "excluded",
+        "awaiting_approval",
         "genre",
         "has_features",
         "feature_source",
@@ -117,6 +118,8 @@ class SongAdmin(admin.ModelAdmin):
         "clear_override",
         "exclude_songs",
         "include_songs",
+        "approve_suggestions",
+        "reject_suggestions",
         "reclassify",
     ]
 
@@ -153,13 +156,27 @@ class SongAdmin(admin.ModelAdmin):
 
     @admin.action(description="Exclude from recommendations", permissions=["change"])
     def exclude_songs(self, request, queryset):
-        count = curate(queryset, excluded=True)
+        count = curate(queryset, excluded=True, awaiting_approval=False)
         self.message_user(request, f"{count} songs excluded.")
 
     @admin.action(description="Include in recommendations", permissions=["change"])
     def include_songs(self, request, queryset):
-        count = curate(queryset, excluded=False)
+        count = curate(queryset, excluded=False, awaiting_approval=False)
         self.message_user(request, f"{count} songs included.")
+
+    @admin.action(
+        description="Approve listeners' tracks into the pool", permissions=["change"]
+    )
+    def approve_suggestions(self, request, queryset):
+        held = queryset.filter(awaiting_approval=True)
+        count = curate(held, excluded=False, awaiting_approval=False)
+        self.message_user(request, f"{count} listeners' tracks joined the pool.")
+
+    @admin.action(description="Reject listeners' tracks", permissions=["change"])
+    def reject_suggestions(self, request, queryset):
+        # Kept (excluded), so the same track is not suggested again.
+        count = curate(queryset.filter(awaiting_approval=True), awaiting_approval=False)
+        self.message_user(request, f"{count} listeners' tracks stay out of the pool.")
 
     @admin.action(description="Reclassify mood", permissions=["change"])
     def reclassify(self, request, queryset):

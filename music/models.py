@@ -46,6 +46,16 @@ class SongQuerySet(models.QuerySet):
         """
         return [song for song in self.filter(pk__in=ids) if song.serves_in(mood)]
 
+    def listeners_own(self, spotify_ids, mood):
+        """Of a listener's own tracks, those they may see under `mood`: in the
+        pool, or held for staff approval (but not excluded by a curator)."""
+        return self.filter(
+            Q(excluded=False) | Q(awaiting_approval=True),
+            spotify_id__in=spotify_ids,
+            has_features=True,
+            effective_mood=mood,
+        )
+
     def in_mood(self, mood):
         """Songs whose effective mood is `mood`: the override wins over the model."""
         return self.filter(effective_mood=mood)
@@ -115,6 +125,10 @@ class Song(models.Model):
         max_length=10, choices=MOOD_CHOICES, blank=True, db_index=True
     )
     excluded = models.BooleanField(default=False, db_index=True)
+    # A connected listener's own top track, new to the pool: shown to them
+    # ("From your library") but held out of everyone's songs (excluded) until
+    # staff approve it in the admin.
+    awaiting_approval = models.BooleanField(default=False, db_index=True)
     # Kept by the database: the mood a visitor gets this song under.
     effective_mood = models.GeneratedField(
         expression=Case(

@@ -6,7 +6,8 @@ song is written by one rule wherever it comes from:
 - it is matched by spotify_id, so there are never duplicates;
 - an empty value (None or "") never blanks a stored one;
 - curated fields (mood_override, excluded) and the model's results are never
-  written here; changed features only mark the prediction stale;
+  written here (but a new song may be held for approval: hold_new); changed
+  features only mark the prediction stale;
 - has_features, version_key and feature_source are derived here, because bulk
   writes bypass Song.save().
 """
@@ -76,11 +77,13 @@ def derive(song, feature_source, features_changed):
         song.mood_model_version = ""
 
 
-def upsert_songs(records, *, source, feature_source=CATALOGUE):
+def upsert_songs(records, *, source, feature_source=CATALOGUE, hold_new=False):
     """records: {spotify_id: {field: value}}; all or nothing for the batch.
 
     `source` labels new songs (Song.source); `feature_source` is recorded on
-    songs whose features this call sets or changes.
+    songs whose features this call sets or changes. hold_new: new songs wait
+    for staff approval (excluded, awaiting_approval) before anyone is served
+    them; songs already in the pool stay as they are.
     """
     outcome = UpsertOutcome()
     now = timezone.now()
@@ -97,6 +100,8 @@ def upsert_songs(records, *, source, feature_source=CATALOGUE):
             song = existing.get(spotify_id)
             if song is None:
                 song = Song(spotify_id=spotify_id, source=source[:100], **values)
+                if hold_new:
+                    song.excluded = song.awaiting_approval = True
                 features_changed = bool(set(values) & set(AUDIO_FEATURES))
                 derive(song, feature_source, features_changed)
                 created.append(song)

@@ -23,6 +23,7 @@ from spotipy.oauth2 import SpotifyOauthError, SpotifyPKCE
 
 from music.models import Song
 from music.retrying import retry_after_seconds
+from music.services import upsert_songs
 from music.spotify import track_fields
 from recommender.taste import build_profile
 
@@ -36,9 +37,10 @@ ACCOUNT_FACTS = (
     "display_name",
     "taste",
     "taste_retry_at",
-    "library_pending",
     "playlists",
 )
+# Song.source of the listeners' own tracks that join the pool for approval.
+LIBRARY_SOURCE = "a listener's library"
 # After a failed taste fetch, pages go without it for this long.
 TASTE_RETRY_SECONDS = 60
 # Spotify's token errors that mean "this grant is gone": connect again.
@@ -425,22 +427,20 @@ def top_items(store, kind):
 def taste_profile(store):
     """The listener's taste (recommender.taste), fetched once per connection.
 
-    Also remembers their top tracks that the site does not know yet: they
-    may join the shared pool only once staff approve them.
+    Their top tracks that the pool does not know yet are added to it, held
+    for staff approval: once fill_features and classify_songs have given them
+    features and a mood they show to this listener as "From your library",
+    and to everyone only after staff approve them in the admin.
     """
     profile = store.get("taste")
     if profile is None:
         tracks = top_items(store, "tracks")
         profile = build_profile(top_items(store, "artists"), tracks)
-        known = set(
-            Song.objects.filter(spotify_id__in=profile["track_ids"]).values_list(
-                "spotify_id", flat=True
-            )
-        )
-        fields = (track_fields(track) for track in tracks)
-        pending = [f for f in fields if f and f["spotify_id"] not in known]
+        new_tracks = {}
+        for fields in filter(None, map(track_fields, tracks)):
+            new_tracks[fields.pop("spotify_id")] = fields
+        upsert_songs(new_tracks, source=LIBRARY_SOURCE, hold_new=True)
         store.set("taste", profile)
-        store.set("library_pending", pending)
     return profile
 
 
@@ -464,9 +464,10 @@ def taste_for_request(request):
 
 
 def library_songs(profile, mood):
-    """Their own top tracks that are in the pool in this mood, in their order."""
+    """Their own top tracks in this mood (in the pool or awaiting approval),
+    in their order."""
     track_ids = (profile or {}).get("track_ids") or []
-    songs = Song.objects.recommendable().in_mood(mood).filter(spotify_id__in=track_ids)
+    songs = Song.objects.listeners_own(track_ids, mood)
     position = {track_id: n for n, track_id in enumerate(track_ids)}
     return sorted(songs, key=lambda song: position[song.spotify_id])
 

@@ -183,6 +183,28 @@ def test_clear_override_exclude_and_include_actions(admin_client):
     assert song.excluded is False
 
 
+def test_listeners_tracks_are_approved_or_rejected_by_staff(admin_client):
+    approved = make_song(
+        1, predicted_mood="happy", excluded=True, awaiting_approval=True
+    )
+    rejected = make_song(
+        2, predicted_mood="happy", excluded=True, awaiting_approval=True
+    )
+    curated_out = make_song(3, predicted_mood="happy", excluded=True)
+    page = admin_client.get(CHANGELIST, {"awaiting_approval__exact": "1"})
+    assert listed(page) == {approved, rejected}
+
+    act(admin_client, "approve_suggestions", [approved, curated_out])
+    act(admin_client, "reject_suggestions", [rejected])
+
+    pool = Song.objects.recommendable()
+    assert approved in pool and rejected not in pool and curated_out not in pool
+    for song in (approved, rejected, curated_out):
+        song.refresh_from_db()
+        assert not song.awaiting_approval
+    assert (rejected.excluded, curated_out.excluded) == (True, True)
+
+
 def test_reclassify_runs_the_classifier_on_the_selection(admin_client, mood_model):
     chosen = make_song(1, predicted_mood="calm", valence=0.95, energy=0.5)
     other = make_song(2, predicted_mood="calm", valence=0.95, energy=0.5)

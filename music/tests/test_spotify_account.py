@@ -14,6 +14,7 @@ from django.contrib.sessions.models import Session
 
 from moodsite.testing import make_song
 from music import spotify_account as account
+from music.models import Song
 from music.tests.spotify_accounts_standin import (
     Listener,
     running_accounts_standin,
@@ -250,8 +251,12 @@ def test_the_taste_profile_is_fetched_once_from_short_and_medium_term(store, sta
         r.query["time_range"] for r in standin.requests_to("/v1/me/top/artists")
     )
     assert ranges == ["medium_term", "short_term"]
-    pending = store.get("library_pending")
-    assert [track["spotify_id"] for track in pending] == [standin.tracks[0]["id"]]
+    # Their unknown top track joined the pool, held for staff approval.
+    held = Song.objects.get(spotify_id=standin.tracks[0]["id"])
+    assert held.awaiting_approval and held.excluded
+    assert held.source == account.LIBRARY_SOURCE and held.name
+    known.refresh_from_db()
+    assert not (known.awaiting_approval or known.excluded)
     calls = len(standin.requests)
     assert account.taste_profile(store) == profile
     assert len(standin.requests) == calls
@@ -272,6 +277,14 @@ def test_library_songs_are_their_top_tracks_in_the_pool_and_mood(db):
     }
     assert account.library_songs(profile, "happy") == [second, first]
     assert account.library_songs(None, "happy") == []
+
+
+def test_their_tracks_awaiting_approval_show_to_them_and_nobody_else(db):
+    held = make_song(excluded=True, awaiting_approval=True)
+    rejected = make_song(excluded=True)  # a curator said no
+    profile = {"track_ids": [held.spotify_id, rejected.spotify_id]}
+    assert account.library_songs(profile, "happy") == [held]
+    assert held not in Song.objects.recommendable()
 
 
 def playlist_requests(standin):
