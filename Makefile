@@ -49,10 +49,9 @@ SOAK_SECONDS ?= 60
 bench: venv
 	$(BIN)/python benchmarks/http_load.py --duration $(BENCH_SECONDS)
 	$(BIN)/python benchmarks/pool_query.py
+	$(BIN)/python benchmarks/song_pool_scale.py --json benchmarks/results/song_pool_scale.json
 	$(BIN)/python benchmarks/soak.py --duration $(SOAK_SECONDS)
-	@if [ -f benchmarks/upload_memory.py ]; then \
-	  $(BIN)/python benchmarks/upload_memory.py; \
-	else echo "benchmarks/upload_memory.py not here yet: skipped the upload memory figure"; fi
+	$(BIN)/python benchmarks/upload_memory.py
 
 lint: venv
 	$(BIN)/ruff check .

@@ -31,8 +31,10 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "moodsite.settings")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(REPO / "benchmarks"))
+import harness  # noqa: E402
+
+harness.use_site_settings()
 
 import django  # noqa: E402
 

@@ -1,7 +1,7 @@
 """analyze_image next to fer's FER().detect_emotions: same photos, one run.
 
     .venv/bin/python benchmarks/face_benchmark.py [--fer-python PYTHON]
-        [--runs 15] [--json benchmarks/face_benchmark.json] [--skip-check]
+        [--runs 15] [--json benchmarks/results/face_benchmark.json] [--skip-check]
 
 Prints, for JPEGs of the astronaut at 512, 1024 and 4000 px (plus a group
 picture of 56 px faces and a faceless photo), the median and p95 seconds of
@@ -32,8 +32,10 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "moodsite.settings")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(REPO / "benchmarks"))
+import harness  # noqa: E402
+
+harness.use_site_settings()
 
 import django  # noqa: E402
 
@@ -124,7 +126,9 @@ def main():
     parser.add_argument("--fer-python", default="/work/fer-venv/bin/python")
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument(
-        "--json", type=Path, default=REPO / "benchmarks" / "face_benchmark.json"
+        "--json",
+        type=Path,
+        default=REPO / "benchmarks" / "results" / "face_benchmark.json",
     )
     parser.add_argument("--skip-check", action="store_true", help="no detection check")
     args = parser.parse_args()

@@ -51,6 +51,13 @@ def site_environment(database_url):
     }
 
 
+def use_site_settings(database_url="sqlite:///:memory:"):
+    """For a script that sets Django up in its own process: production's
+    settings as site_environment() gives them (DEBUG off, a fresh key)."""
+    os.environ.update(site_environment(database_url))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "moodsite.settings")
+
+
 def manage(env, *args):
     subprocess.run([PYTHON, "manage.py", *args], cwd=REPO, env=env, check=True)
 

@@ -13,7 +13,6 @@ no frame picks songs (that needs a database).
 
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
@@ -21,8 +20,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "moodsite.settings")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+sys.path.insert(0, str(REPO / "benchmarks"))
+import harness  # noqa: E402
+
+harness.use_site_settings()
 
 import django  # noqa: E402
 

@@ -66,6 +66,7 @@ def timed(function, repeats):
 def measure(count, repeats):
     from django.core.cache import cache
 
+    from music.models import Song
     from recommender import selection
 
     pool = selection.ranked_pool(MOOD)
@@ -89,9 +90,7 @@ def measure(count, repeats):
 
     queries = {f"rank chunk {name}": read_after(c) for name, c in places.items()}
     queries["rank chunk at end, cold cache (OFFSET)"] = read_cold(chunks - 1)
-    queries["page's songs by id"] = lambda: list(
-        pool.filter(pk__in=page_ids).order_by()
-    )
+    queries["page's songs by id"] = lambda: Song.objects.still_in_pool(page_ids, MOOD)
     queries["count (pool used up)"] = pool.count
     rows = []
     for name, query in queries.items():
@@ -103,6 +102,11 @@ def measure(count, repeats):
         plans[f"rank chunk {name}"] = selection.chunk_query(MOOD, chunk).explain(
             analyze=True, buffers=True
         )
+    plans["page's songs by id"] = (
+        Song.objects.filter(pk__in=page_ids)
+        .order_by()
+        .explain(analyze=True, buffers=True)
+    )
     return size, rows, plans
 
 

@@ -1,6 +1,6 @@
-"""How the song pool's paging query and version refresh scale: a synthetic pool
-of N songs (default 1,000,000) in a throwaway SQLite file, timed with and
-without the `song_paging` index.
+"""How the song pool's paging queries and version refresh scale on SQLite: a
+synthetic pool of N songs (default 1,000,000) in a throwaway file, timed with
+and without the `song_paging` index (benchmarks/pool_query.py: PostgreSQL).
 
     .venv/bin/python benchmarks/song_pool_scale.py [--songs 1000000] [--json out.json]
 
@@ -20,10 +20,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import harness  # noqa: E402
 
 
 def setup(database):
-    os.environ["DATABASE_URL"] = f"sqlite:///{database}"
+    os.environ.update(harness.site_environment(f"sqlite:///{database}"))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "moodsite.settings")
     import django
 
@@ -91,29 +93,38 @@ def timed(function, repeat):
 
 
 def measure(repeat, label):
+    """What a page of "More songs" reads (recommender/selection.py), timed."""
+    from django.core.cache import cache
     from django.db import connection
 
     from music.models import Song
     from music.services import refresh_primary_versions
+    from recommender import selection
 
-    def page(mood, seen):
-        pool = Song.objects.recommendable().in_mood(mood)
-        ordered = pool.exclude(pk__in=seen).order_by(
-            "-mood_score", "-mood_confidence", "pk"
-        )
-        return list(ordered.values_list("pk", flat=True)[:48])
-
-    first = page("happy", [])
-    seen_480 = list(
-        Song.objects.recommendable()
-        .in_mood("happy")
-        .order_by("-mood_score", "-mood_confidence", "pk")
-        .values_list("pk", flat=True)[:480]
+    chunks = -(
+        -selection.pool_size("happy") // (selection.BAND_SIZE * selection.CACHED_BANDS)
     )
+    last = chunks - 1
+    page_ids = [pk for _, _, pk in selection.chunk_query("happy", 0)[:6]]
+
+    def chunk_after(chunk):
+        selection._read_chunk("happy", chunk - 1)  # a visit's walk read it
+        return lambda: list(selection.chunk_query("happy", chunk))
+
+    def chunk_cold(chunk):
+        def read():
+            cache.clear()
+            return list(selection.chunk_query("happy", chunk))
+
+        return read
+
     results = {
-        "page, nothing seen": timed(lambda: page("happy", []), repeat),
-        "page, 48 seen": timed(lambda: page("happy", first), repeat),
-        "page, 480 seen": timed(lambda: page("happy", seen_480), repeat),
+        "rank chunk at top": timed(chunk_cold(0), repeat),
+        "rank chunk at end (keyset)": timed(chunk_after(last), repeat),
+        "rank chunk at end, cold cache (OFFSET)": timed(chunk_cold(last), repeat),
+        "page's songs by id": timed(
+            lambda: Song.objects.still_in_pool(page_ids, "happy"), repeat
+        ),
         "pool size (count)": timed(
             lambda: Song.objects.recommendable().in_mood("happy").count(), repeat
         ),
@@ -121,12 +132,7 @@ def measure(repeat, label):
             lambda: refresh_primary_versions(version_keys=["song 1|artist 1"]), repeat
         ),
     }
-    sql, params = (
-        Song.objects.recommendable()
-        .in_mood("happy")
-        .order_by("-mood_score", "-mood_confidence", "pk")[:48]
-        .query.sql_with_params()
-    )
+    sql, params = selection.chunk_query("happy", 0).query.sql_with_params()
     with connection.cursor() as cursor:
         # A comment makes the text new, so no cached statement's plan is shown.
         cursor.execute(f"EXPLAIN QUERY PLAN /* {label} */ {sql}", params)

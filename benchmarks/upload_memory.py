@@ -1,6 +1,6 @@
 """Peak memory of the worst uploads within the limits, one subprocess per case.
 
-    .venv/bin/python benchmarks/upload_memory.py [--json benchmarks/upload_memory.json]
+    .venv/bin/python benchmarks/upload_memory.py [--json FILE]
 
 Each case runs in a fresh Python: Django set up, the emotion model loaded and
 one small photo analysed (that is "idle"), then the upload goes through what
@@ -65,7 +65,10 @@ def status_kb(field):
 def run_case(case):
     """In the subprocess: prints one JSON line of MB figures."""
     sys.path.insert(0, str(REPO))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "moodsite.settings")
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import harness
+
+    harness.use_site_settings()
     import django
 
     django.setup()
@@ -123,7 +126,9 @@ def run_case(case):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
-        "--json", type=Path, default=REPO / "benchmarks" / "upload_memory.json"
+        "--json",
+        type=Path,
+        default=REPO / "benchmarks" / "results" / "upload_memory.json",
     )
     args = parser.parse_args()
     results = {}

@@ -1,5 +1,6 @@
 from django.db import models
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, Q, When
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -27,8 +28,11 @@ SERVABLE = Q(**SERVABLE_VALUES)
 # scored yet (a curator's mood before classify_songs) count as -1: last, on
 # every database, in a form an index can hold (SQLite has no NULLS LAST there).
 UNSCORED = -1.0
-RANK_SCORE = Coalesce("mood_score", Value(UNSCORED))
-RANK_CONFIDENCE = Coalesce("mood_confidence", Value(UNSCORED))
+# -1 as a literal in the SQL, not a query parameter: SQLite matches an ORDER BY
+# to an index expression only when the constants are written the same way.
+_UNSCORED_SQL = RawSQL(repr(UNSCORED), ())
+RANK_SCORE = Coalesce("mood_score", _UNSCORED_SQL)
+RANK_CONFIDENCE = Coalesce("mood_confidence", _UNSCORED_SQL)
 RANKING = (RANK_SCORE.desc(), RANK_CONFIDENCE.desc(), F("id").asc())
 
 
@@ -44,7 +48,8 @@ class SongQuerySet(models.QuerySet):
         Fetched by primary key and checked here: with the filters in SQL,
         SQLite's planner picks the paging index and walks the whole mood.
         """
-        return [song for song in self.filter(pk__in=ids) if song.serves_in(mood)]
+        songs = self.filter(pk__in=ids).order_by()
+        return [song for song in songs if song.serves_in(mood)]
 
     def listeners_own(self, spotify_ids, mood):
         """Of a listener's own tracks, those they may see under `mood`: in the

@@ -436,10 +436,15 @@ def taste_profile(store):
     if profile is None:
         tracks = top_items(store, "tracks")
         profile = build_profile(top_items(store, "artists"), tracks)
-        new_tracks = {}
+        offered = {}
         for fields in filter(None, map(track_fields, tracks)):
-            new_tracks[fields.pop("spotify_id")] = fields
-        upsert_songs(new_tracks, source=LIBRARY_SOURCE, hold_new=True)
+            offered[fields.pop("spotify_id")] = fields
+        # Only tracks new to the pool: a listener's connection is no reason to
+        # rewrite what the pool holds.
+        known = Song.objects.filter(spotify_id__in=list(offered))
+        for spotify_id in known.values_list("spotify_id", flat=True):
+            del offered[spotify_id]
+        upsert_songs(offered, source=LIBRARY_SOURCE, hold_new=True)
         store.set("taste", profile)
     return profile
 

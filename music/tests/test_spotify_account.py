@@ -255,8 +255,10 @@ def test_the_taste_profile_is_fetched_once_from_short_and_medium_term(store, sta
     held = Song.objects.get(spotify_id=standin.tracks[0]["id"])
     assert held.awaiting_approval and held.excluded
     assert held.source == account.LIBRARY_SOURCE and held.name
+    name = known.name
     known.refresh_from_db()
     assert not (known.awaiting_approval or known.excluded)
+    assert known.name == name  # the pool's song is left as it was
     calls = len(standin.requests)
     assert account.taste_profile(store) == profile
     assert len(standin.requests) == calls
