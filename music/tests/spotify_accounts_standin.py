@@ -17,11 +17,9 @@ import base64
 import hashlib
 import itertools
 import json
-import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlencode
 
 from music.tests.spotify_standin import (
@@ -66,6 +64,8 @@ def s256(verifier):
 
 
 class SpotifyAccountsStandIn(SpotifyStandIn):
+    handler_class = AccountsHandler
+
     def __init__(self, *, expires_in=3600, **options):
         super().__init__(**options)
         self.listener = Listener(id="listener1", display_name="Lee Listener")
@@ -100,18 +100,6 @@ class SpotifyAccountsStandIn(SpotifyStandIn):
     @property
     def accounts_url(self):
         return f"{self.base_url}/"
-
-    def start(self):
-        handler = type("Handler", (AccountsHandler,), {"standin": self})
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.server.daemon_threads = True
-        thread = threading.Thread(
-            target=self.server.serve_forever,
-            kwargs={"poll_interval": 0.02},
-            daemon=True,
-        )
-        thread.start()
-        return self
 
     # Accounts ------------------------------------------------------------
 

@@ -133,6 +133,10 @@ class Request:
 
 
 class SpotifyStandIn:
+    # The request handler (None: StandInHandler); a subclass that answers
+    # more paths names its own.
+    handler_class = None
+
     def __init__(
         self,
         *,
@@ -209,7 +213,8 @@ class SpotifyStandIn:
         return f"{self.base_url}/api/token"
 
     def start(self):
-        handler = type("Handler", (StandInHandler,), {"standin": self})
+        base = self.handler_class or StandInHandler
+        handler = type("Handler", (base,), {"standin": self})
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.server.daemon_threads = True
         # A short poll so stop() (which waits for the loop) is quick.
