@@ -13,10 +13,10 @@ the figures as JSON.
 fer lives in its own venv, outside the repository, because its declared
 requirements would replace this project's tensorflow-cpu and OpenCV:
 
-    python3.11 -m venv /work/fer-venv
-    /work/fer-venv/bin/pip install tensorflow-cpu==2.21.0 \
+    python3.11 -m venv ../fer-venv
+    ../fer-venv/bin/pip install tensorflow-cpu==2.21.0 \
         opencv-python-headless==4.14.0.94 pillow==13.0.0 requests "setuptools<81"
-    /work/fer-venv/bin/pip install --no-deps fer==25.10.3
+    ../fer-venv/bin/pip install --no-deps fer==25.10.3
 """
 
 import argparse
@@ -123,7 +123,7 @@ def detection_figures():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--fer-python", default="/work/fer-venv/bin/python")
+    parser.add_argument("--fer-python", default="../fer-venv/bin/python")
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument(
         "--json",
