@@ -4,7 +4,8 @@ POST /songs/live/frame/ (multipart ``frame``: a JPEG of about 480 px; ``state``:
 the JSON ``state`` of the previous answer; ``frozen``: "1" while the visitor
 keeps the current songs) -> JSON::
 
-    {"faces": [{"box": [x, y, w, h], "emotion", "label", "confidence"}, ...],
+    {"faces": [{"box": [x, y, w, h], "emotion", "feeling", "label",
+                "confidence"}, ...],
      "image_size": [w, h], "mood": mood of the largest face or null,
      "music": {"mood": the mood whose songs play, "next_mood", "changes_in"},
      "state": {...}, "songs_html": the new song list (only when the music changed),
@@ -44,6 +45,7 @@ from music.mood import MOODS
 from music.spotify_account import taste_for_request
 from recommender import services
 from recommender.mapping import mood_for
+from recommender.wording import adjective
 
 # The page sends about 480 px frames (a JPEG of 20-60 KB); anything far bigger
 # is not a live frame, and would make every analysis slow.
@@ -297,10 +299,12 @@ def frame_size(data):
 
 def _face_json(face):
     confidence = round(face.confidence, 3)
+    feeling = adjective(face.emotion)
     return {
         "box": list(face.box),
         "emotion": face.emotion,
-        "label": f"{face.emotion} {round(100 * face.confidence)}%",
+        "feeling": feeling,  # the words the page shows ("afraid", not "fear")
+        "label": f"{feeling} {round(100 * face.confidence)}%",
         "confidence": confidence,
     }
 

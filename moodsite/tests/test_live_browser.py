@@ -19,6 +19,7 @@ from moodsite.tests.conftest import browser_required, missing_browser_reason
 from music.mood import MOODS
 from recommender import live
 from recommender.mapping import mood_for
+from recommender.wording import adjective
 
 if missing_browser_reason() and not browser_required():
     pytest.skip(missing_browser_reason(), allow_module_level=True)
@@ -154,13 +155,14 @@ def test_live_camera_boxes_the_face_and_plays_songs_for_a_held_mood(
 
     # Frames come back with her face boxed and its emotion on the box and as text.
     seen = wait_for(browser, main_face_box, "no face box was drawn")
-    emotion, percent = seen["label"].split()
-    assert emotion in EMOTIONS and percent.endswith("%")
+    feeling, percent = seen["label"].split()
+    (emotion,) = [e for e in EMOTIONS if adjective(e) == feeling]
+    assert percent.endswith("%")
     box, video = seen["box"], seen["video"]
     assert box["width"] > 40 and box["height"] > 40
     assert video["left"] <= box["left"] and box["right"] <= video["right"]
     assert video["top"] <= box["top"] and box["bottom"] <= video["bottom"]
-    assert seen["emotion_text"] == f"You look {emotion}"
+    assert seen["emotion_text"] == f"You look {feeling}"
 
     # Her mood holds, so its songs arrive, and the live region says so.
     mood = mood_for(emotion)
@@ -168,8 +170,16 @@ def test_live_camera_boxes_the_face_and_plays_songs_for_a_held_mood(
     assert len(first_songs) == SONGS_PER_PAGE
     heading = browser.find_element(By.ID, "live-mood")
     assert heading.get_attribute("aria-live") == "polite"
-    assert heading.text == f"You look {emotion}: songs for a {mood} mood"
+    assert heading.text == f"You look {feeling}: songs for a {mood} mood"
     browser.save_screenshot(str(screenshots_dir / "live.png"))
+    # "Play" on a live song puts Spotify's player in its place.
+    song = browser.find_element(By.CSS_SELECTOR, "#live-songs .song")
+    embed = song.find_element(By.CSS_SELECTOR, "button.play").get_attribute(
+        "data-embed"
+    )
+    song.find_element(By.CSS_SELECTOR, "button.play").click()
+    player = song.find_element(By.CSS_SELECTOR, ".player iframe")
+    assert player.get_attribute("src") == embed
 
     # Freeze, then her face reads as another mood for longer than the hold.
     freeze = browser.find_element(By.ID, "live-freeze")
@@ -191,17 +201,18 @@ def test_live_camera_boxes_the_face_and_plays_songs_for_a_held_mood(
     # One more answer with the hold long past: the songs still stay.
     wait_for(browser, lambda b: frames_answered(b) > frames_when_ready)
     assert live_song_names(browser) == first_songs
-    assert heading.text == f"You look {emotion}: songs for a {mood} mood"
+    assert heading.text == f"You look {feeling}: songs for a {mood} mood"
     assert "frozen" in status.text and other_mood in status.text
     emotion_text = browser.find_element(By.ID, "live-emotion").text
-    assert emotion_text == f"You look {other_emotion}"
+    assert emotion_text == f"You look {adjective(other_emotion)}"
     browser.save_screenshot(str(screenshots_dir / "live-frozen.png"))
 
     # Unfreeze: the music follows the mood that held.
     freeze.click()
     assert freeze.get_attribute("aria-pressed") == "false"
     wait_for(browser, songs_of(other_mood), f"no {other_mood} songs after unfreezing")
-    assert heading.text == f"You look {other_emotion}: songs for a {other_mood} mood"
+    other_feeling = adjective(other_emotion)
+    assert heading.text == f"You look {other_feeling}: songs for a {other_mood} mood"
 
     # Stopping ends the camera and the frames; the songs stay.
     browser.execute_script(

@@ -22,6 +22,7 @@ from music.mood import MOODS
 from recommender import live
 from recommender.live import FrameBudget, MoodHold, seconds_to_change, settle_mood
 from recommender.mapping import mood_for
+from recommender.wording import adjective
 
 URL = reverse("recommender:live_frame")
 HOLD = 3
@@ -84,7 +85,8 @@ def test_a_face_frame_gets_its_boxes_emotions_and_mood(
     assert 0 <= x < x + w <= 480 and 0 <= y < y + h <= 480 and w > 40
     assert face["emotion"] in EMOTIONS
     assert 0 < face["confidence"] <= 1
-    assert face["label"] == f"{face['emotion']} {round(100 * face['confidence'])}%"
+    assert face["feeling"] == adjective(face["emotion"])
+    assert face["label"] == f"{face['feeling']} {round(100 * face['confidence'])}%"
     assert answer["mood"] == mood_for(face["emotion"])
     # The first mood waits its hold too: no songs yet, but it is on its way.
     assert answer["music"] == {

@@ -142,14 +142,14 @@
     panel.dataset.frames = String(Number(panel.dataset.frames) + 1);
     drawBoxes(data.faces, data.image_size);
     var main = data.faces[0];
-    emotionText.textContent = main ? "You look " + main.emotion : "No face in view.";
+    emotionText.textContent = main ? "You look " + main.feeling : "No face in view.";
     showMusic(data.music);
     if (data.songs_html) {
       var holder = document.createElement("div");
       holder.innerHTML = data.songs_html;
       songs.replaceChildren(holder.querySelector("#songs"));
       // The live region: read out when the songs change, not on every frame.
-      moodHeading.textContent = "You look " + main.emotion + ": songs for a " +
+      moodHeading.textContent = "You look " + main.feeling + ": songs for a " +
         data.music.mood + " mood";
     }
   }
@@ -188,19 +188,4 @@
     errorBox.textContent = message;
     errorBox.hidden = !message;
   }
-
-  // "Play" on a live song loads Spotify's player in its place (as on the result page).
-  songs.addEventListener("click", function (event) {
-    var button = event.target.closest("button.play");
-    if (!button) return;
-    var player = button.closest(".song").querySelector(".player");
-    var iframe = document.createElement("iframe");
-    iframe.src = button.dataset.embed;
-    iframe.width = "100%";
-    iframe.height = "80";
-    iframe.allow = "encrypted-media; clipboard-write";
-    iframe.title = "Spotify player";
-    player.replaceChildren(iframe);
-    button.remove();
-  });
 })();

@@ -1,4 +1,5 @@
-// Song lists: players that load on "Play", and "More songs" swapping the list
+// Song lists (result, More songs and live camera pages): players that load on
+// "Play", and "More songs" swapping the list
 // in place (focus moves to the first new song, the live region says what
 // changed). Without JavaScript the form is a plain GET of the next page.
 // reading.js calls moodsite.bindSongs() on the song section it swaps in.
@@ -14,28 +15,26 @@
     window.setTimeout(function () { region.textContent = text; }, 50);
   };
 
-  function bindPlayers(root) {
-    root.querySelectorAll("button.play").forEach(function (button) {
-      button.addEventListener("click", function () {
-        // The Spotify player loads only when asked for: six iframes up front
-        // would slow the page for songs nobody plays.
-        var player = button.closest(".song").querySelector(".player");
-        var frame = document.createElement("iframe");
-        frame.src = button.dataset.embed;
-        frame.width = "100%";
-        frame.height = "80";
-        frame.loading = "lazy";
-        frame.allow = "encrypted-media; clipboard-write";
-        frame.title = "Spotify player";
-        player.replaceChildren(frame);
-        button.remove();
-      });
-    });
-  }
+  // "Play" on any song list, also one swapped in later (More songs, the live
+  // camera): the Spotify player loads only when asked for, since six iframes
+  // up front would slow the page for songs nobody plays.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button.play");
+    if (!button) return;
+    var player = button.closest(".song").querySelector(".player");
+    var frame = document.createElement("iframe");
+    frame.src = button.dataset.embed;
+    frame.width = "100%";
+    frame.height = "80";
+    frame.loading = "lazy";
+    frame.allow = "encrypted-media; clipboard-write";
+    frame.title = "Spotify player";
+    player.replaceChildren(frame);
+    button.remove();
+  });
 
   function showNewSongs(fresh, mood) {
     document.getElementById("songs").replaceWith(fresh);
-    bindPlayers(fresh);
     var first = fresh.querySelector(".song");
     var notice = fresh.querySelector(".notice");
     var count = fresh.querySelectorAll(".song").length;
@@ -71,7 +70,6 @@
   }
 
   moodsite.bindSongs = function (root) {
-    bindPlayers(root);
     bindMoreForm(root);
   };
   moodsite.bindSongs(document);
