@@ -9,18 +9,30 @@ Peak RSS is read from /proc/self/status (VmHWM, reset through
 /proc/self/clear_refs before the upload); "after" is VmRSS once it is done.
 The concurrent case sends 8 worst-case uploads from 8 threads at once
 (settings.MAX_CONCURRENT_DECODES of them decode at a time).
+
+Then the same over HTTP, as the issue measured it: gunicorn (2 sync workers,
+then 2 gthread workers of 4 threads) on a seeded SQLite pool, warmed with 16
+face photos; 8 worst-case PNGs POSTed at once. Per worker: idle RSS, peak
+(VmHWM, reset before the burst) and RSS once all 8 have been answered.
 """
 
 import argparse
+import concurrent.futures
 import io
 import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
+import urllib.request
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+import harness  # noqa: E402
+import http_load  # noqa: E402
+
 # The largest of each kind within the limits (faces.images).
 PNG_SIDE, WEBP_SIDE = 4898, 2236  # 24 MP, 5 MP
 CASES = {
@@ -55,8 +67,8 @@ def make_upload(case):
     return buffer.getvalue()
 
 
-def status_kb(field):
-    for line in Path("/proc/self/status").read_text().splitlines():
+def status_kb(field, pid="self"):
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith(field + ":"):
             return int(line.split()[1])
     raise RuntimeError(f"{field} not in /proc/self/status")
@@ -65,9 +77,6 @@ def status_kb(field):
 def run_case(case):
     """In the subprocess: prints one JSON line of MB figures."""
     sys.path.insert(0, str(REPO))
-    sys.path.insert(0, str(REPO / "benchmarks"))
-    import harness
-
     harness.use_site_settings()
     import django
 
@@ -86,7 +95,7 @@ def run_case(case):
         form = PhotoUploadForm(data={}, files={"photo": file})
         if not form.is_valid():
             raise SystemExit(f"refused: {form.errors}")
-        return analyze_photo(form.cleaned_data["photo_decoded"])
+        return analyze_photo(form.take_photo())
 
     import skimage.data
 
@@ -123,6 +132,69 @@ def run_case(case):
     )
 
 
+def post_photo(url, headers, body, content_type):
+    request = urllib.request.Request(url + "/", data=body, method="POST")
+    for header in [*headers, f"Content-Type: {content_type}"]:
+        name, _, value = header.partition(": ")
+        request.add_header(name, value)
+    with urllib.request.urlopen(request, timeout=120) as response:
+        return response.status
+
+
+def http_case(worker_class):
+    """8 worst-case uploads at once to gunicorn; MB figures summed over workers."""
+    threads = 4 if worker_class == "gthread" else 1
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        harness.seeded_sqlite(songs=2000) as (database_url, _),
+        harness.Gunicorn(
+            database_url, worker_class=worker_class, threads=threads
+        ) as server,
+    ):
+        face_file, content_type = http_load.photo_body(folder)
+        face = face_file.read_bytes()
+        boundary = content_type.rsplit("=", 1)[1]
+        worst = make_upload("png-rgba")
+        body = (
+            (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; '
+                f'filename="worst.png"\r\nContent-Type: image/png\r\n\r\n'
+            ).encode()
+            + worst
+            + f"\r\n--{boundary}--\r\n".encode()
+        )
+        headers = http_load.csrf_headers(server.url)
+        with concurrent.futures.ThreadPoolExecutor(8) as pool:
+
+            def burst(content, count):
+                calls = [
+                    pool.submit(post_photo, server.url, headers, content, content_type)
+                    for _ in range(count)
+                ]
+                return [call.result() for call in calls]
+
+            burst(face, 16)  # warm: every worker loads its model and cascade
+            pids = server.worker_pids()
+            idle = {pid: status_kb("VmRSS", pid) for pid in pids}
+            for pid in pids:
+                Path(f"/proc/{pid}/clear_refs").write_text("5")
+            statuses = burst(body, 8)
+        peak = {pid: status_kb("VmHWM", pid) for pid in pids}
+        after = {pid: status_kb("VmRSS", pid) for pid in pids}
+    idle_total = sum(idle.values())
+    return {
+        "upload_kb": len(worst) // 1024,
+        "idle_mb": idle_total / 1024,
+        "peak_above_idle_mb": sum(peak[p] - idle[p] for p in pids) / 1024,
+        "after_above_idle_mb": sum(after[p] - idle[p] for p in pids) / 1024,
+        "worst_worker_after_pct": max(
+            100 * (after[p] - idle[p]) / idle[p] for p in pids
+        ),
+        "busy_answers": statuses.count(503),
+        "statuses": sorted(set(statuses)),
+    }
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument(
@@ -149,6 +221,16 @@ def main():
             f"{label:42s} {row['upload_kb']:6d}KB {row['idle_mb']:8.0f} "
             f"{row['peak_above_idle_mb']:9.0f} {row['after_above_idle_mb']:9.0f}"
             + (f"  ({row['busy_answers']} busy)" if row["busy_answers"] else "")
+        )
+    for worker_class in ("sync", "gthread"):
+        label = f"HTTP, 8 at once, 2 {worker_class} workers"
+        row = http_case(worker_class)
+        results[f"http-8x-{worker_class}"] = {"label": label, **row}
+        print(
+            f"{label:42s} {row['upload_kb']:6d}KB {row['idle_mb']:8.0f} "
+            f"{row['peak_above_idle_mb']:9.0f} {row['after_above_idle_mb']:9.0f}"
+            f"  (worst worker {row['worst_worker_after_pct']:+.1f}%, "
+            f"answers {row['statuses']})"
         )
     args.json.write_text(json.dumps(results, indent=2))
     print(f"wrote {args.json}")

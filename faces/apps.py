@@ -3,3 +3,10 @@ from django.apps import AppConfig
 
 class FacesConfig(AppConfig):
     name = "faces"
+
+    def ready(self):
+        from faces.images import return_big_blocks_to_the_os
+
+        # Before the first photo: the process's big image buffers go back to
+        # the OS as soon as they are freed (faces.images.MMAP_THRESHOLD_BYTES).
+        return_big_blocks_to_the_os()

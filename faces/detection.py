@@ -105,17 +105,44 @@ def _pyramid(image):
 
 
 def _scan(cascade, image, factor):
-    """Raw candidates of windows 20-39 px in image, in level-0 pixels."""
-    if min(image.shape) < WINDOW:
-        return []
-    found = cascade.detectMultiScale(
-        image,
-        scaleFactor=SCALE_FACTOR,
-        minNeighbors=0,  # raw candidates: they are grouped over all levels at once
-        minSize=(WINDOW, WINDOW),
-        maxSize=(2 * WINDOW - 1, 2 * WINDOW - 1),
-    )
-    return [[int(value) * factor for value in box] for box in found]
+    """Raw candidates of windows 20-39 px in image, in level-0 pixels.
+
+    One detectMultiScale call per window size, on the image resized as OpenCV
+    itself would (INTER_LINEAR_EXACT): the same candidates as one call for all
+    of them, but the cascade keeps the buffers of its biggest call for good,
+    and one call for all the sizes holds every size's integral images at once
+    (measured: 48 bytes per pixel, 28 MB kept after a 768-px level; one size
+    at a time, 12 bytes per pixel).
+    """
+    height, width = image.shape
+    candidates = []
+    scale = 1.0
+    while round(WINDOW * scale) < 2 * WINDOW:
+        size = (round(width / scale), round(height / scale))
+        if min(size) < WINDOW:
+            break
+        resized = image
+        if scale != 1.0:
+            resized = cv2.resize(
+                image,
+                size,
+                fx=1 / scale,
+                fy=1 / scale,
+                interpolation=cv2.INTER_LINEAR_EXACT,
+            )
+        found = cascade.detectMultiScale(
+            resized,
+            minNeighbors=0,  # raw candidates: they are grouped over all levels at once
+            minSize=(WINDOW, WINDOW),
+            maxSize=(WINDOW, WINDOW),
+        )
+        side = round(WINDOW * scale) * factor
+        candidates += [
+            [round(x * scale) * factor, round(y * scale) * factor, side, side]
+            for x, y, _, _ in found
+        ]
+        scale *= SCALE_FACTOR
+    return candidates
 
 
 def _group(candidates):

@@ -19,7 +19,7 @@ PREVIEW_MAX_SIDE = 900
 class PhotoUploadForm(forms.Form):
     """One photo. A valid form's cleaned_data also holds the decoded pixels.
 
-    cleaned_data["photo_decoded"]: a faces.images.Photo for
+    take_photo(): the decoded faces.images.Photo for
     faces.analysis.analyze_photo (boxes in the uploaded photo's pixels,
     photo.size), with photo.preview, upright RGB at most PREVIEW_MAX_SIDE long.
     Raises faces.images.Busy (-> 503) when the process is decoding too many
@@ -55,3 +55,13 @@ class PhotoUploadForm(forms.Form):
         except InvalidImage as error:
             raise forms.ValidationError(error.message, code=error.code) from None
         return upload
+
+    def take_photo(self):
+        """The valid form's decoded photo, which the form then no longer holds.
+
+        A form is a reference cycle (its bound fields point back at it), freed
+        only when the garbage collector next gets to it; the photo's pixels
+        (megabytes for a big upload) go as soon as the view is done with them.
+        Measured: 8 big uploads at once left 40 MB behind in their forms.
+        """
+        return self.cleaned_data.pop("photo_decoded")

@@ -39,7 +39,7 @@ def home(request):
     if not valid:
         return render(request, "faces/home.html", {"form": form}, status=400)
 
-    photo = form.cleaned_data["photo_decoded"]
+    photo = form.take_photo()
     try:
         faces = analyze_photo(photo)
     except ModelNotAvailable as error:

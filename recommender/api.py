@@ -80,7 +80,7 @@ def analyze(request):
             return error(400, "missing_image", MISSING_IMAGE_MESSAGE)
         status = 413 if problem.code in TOO_LARGE_CODES else 400
         return error(status, problem.code or "invalid", problem.messages[0])
-    photo = form.cleaned_data["photo_decoded"]
+    photo = form.take_photo()
     try:
         faces = analyze_photo(photo)
     except ModelNotAvailable as exc:

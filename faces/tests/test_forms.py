@@ -1,3 +1,5 @@
+import weakref
+
 import cv2
 import numpy as np
 import pytest
@@ -46,11 +48,19 @@ def test_good_photo_is_decoded_once_for_the_view(astronaut, encode):
     data = encode(astronaut, "PNG")
     form = form_with(upload(data))
     assert form.is_valid(), form.errors
-    photo = form.cleaned_data["photo_decoded"]
+    photo = form.take_photo()
     assert photo.size == (512, 512) and photo.scale == 1.0
     assert photo.preview.shape == (512, 512, 3) and photo.preview.dtype == np.uint8
     assert np.array_equal(photo.preview, astronaut)
     assert photo.gray.shape == (512, 512)
+
+
+def test_taken_photo_is_freed_while_the_form_lives_on(astronaut, encode):
+    form = form_with(upload(encode(astronaut, "PNG")))
+    assert form.is_valid(), form.errors
+    photo = weakref.ref(form.take_photo())  # the view's reference, then gone
+    assert photo() is None, "the form still holds the decoded pixels"
+    assert form.cleaned_data["photo"].size > 0
 
 
 @override_settings(MAX_UPLOAD_BYTES=1000)
@@ -85,7 +95,7 @@ def test_big_jpeg_is_decoded_reduced_with_a_preview(astronaut, encode):
     photo = cv2.resize(astronaut, (4800, 3600), interpolation=cv2.INTER_LINEAR)
     form = form_with(upload(encode(photo, "JPEG"), "photo.jpg", "image/jpeg"))
     assert form.is_valid(), form.errors
-    decoded = form.cleaned_data["photo_decoded"]
+    decoded = form.take_photo()
     assert decoded.size == (4800, 3600)
     # Half scale: the smallest face looked for (4800 / 32 = 150 px) stays >= 48 px.
     assert decoded.gray.shape == (1800, 2400)
