@@ -8,9 +8,10 @@ migrates it, COPYs synthetic songs, and times what a page of "More songs" runs
 (recommender/selection.py): reading a chunk of the ranking (CACHED_BANDS
 bands) at the top, middle and end of a mood's pool as a visit's walk does
 (keyset, after the chunk before) and at the end with a cold cache (OFFSET),
-fetching a page's songs by id, and counting the pool (only when a visit used it
-up; cached). Prints median/p95 per query and size and EXPLAIN ANALYZE of the ranking
-read; writes benchmarks/results/pool_query.json.
+fetching a page's songs by id, counting the pool (only when a visit used it
+up; cached), and a connected listener's taste matches (150 artists): looked up
+on their first page, then cached ids. Prints median/p95 per query and size
+and EXPLAIN ANALYZE of the ranking read; writes benchmarks/results/pool_query.json.
 """
 
 import argparse
@@ -67,7 +68,7 @@ def measure(count, repeats):
     from django.core.cache import cache
 
     from music.models import Song
-    from recommender import selection
+    from recommender import selection, taste
 
     pool = selection.ranked_pool(MOOD)
     size = pool.count()
@@ -92,6 +93,19 @@ def measure(count, repeats):
     queries["rank chunk at end, cold cache (OFFSET)"] = read_cold(chunks - 1)
     queries["page's songs by id"] = lambda: Song.objects.still_in_pool(page_ids, MOOD)
     queries["count (pool used up)"] = pool.count
+    # 150 of the synthetic artists (harness.synthetic_songs), no genres.
+    profile = taste.build_profile(
+        [{"name": f"Artist {n}"} for n in range(4850, 5000)], []
+    )
+
+    def taste_lookup():
+        cache.clear()
+        return selection._taste_match_ids(MOOD, profile)
+
+    queries["taste matches, first page (artists scan)"] = taste_lookup
+    queries["taste matches, later pages (cached)"] = lambda: selection._taste_match_ids(
+        MOOD, profile
+    )
     rows = []
     for name, query in queries.items():
         median, p95 = timed(query, repeats)

@@ -83,7 +83,7 @@ def next_songs(mood, place, count, rng=random, prefer=None, exclude=()):
     the caller keeps for the next page.
     """
     page = SongPage(mood=mood)
-    matches = _taste_matches(mood, prefer)
+    matches = _taste_match_ids(mood, prefer)
     liked, ids, walked = _page_at(mood, place, count, matches, set(exclude))
     if not (liked or ids):
         if place == Place(place.seed) and not exclude:
@@ -95,7 +95,7 @@ def next_songs(mood, place, count, rng=random, prefer=None, exclude=()):
         page.pool_size = pool_size(mood)
         place = Place.start(rng)
         liked, ids, walked = _page_at(mood, place, count, matches, set())
-    page.songs = liked + _songs_by_rank(mood, ids)
+    page.songs = _songs_in_page_order(mood, liked, ids)
     page.next_place = _after(place, liked, walked)
     return page
 
@@ -112,7 +112,7 @@ def songs_shown(mood, place, count, prefer=None, limit=None):
     """The songs a visit at `place` was shown for `mood` in this round of the
     pool, page by page as next_songs gave them (`count` a page), as the pool
     is now; the last `limit` of them when given."""
-    matches = _taste_matches(mood, prefer)
+    matches = _taste_match_ids(mood, prefer)
     pages = []
     at = Place(place.seed)
     while (at.shown, at.liked) < (place.shown, place.liked):
@@ -121,21 +121,22 @@ def songs_shown(mood, place, count, prefer=None, limit=None):
             break  # the pool shrank since
         pages.append((liked, ids))
         at = _after(at, liked, walked)
-    walked = [pk for _, ids in pages for pk in ids]
-    by_id = {song.pk: song for song in Song.objects.still_in_pool(walked, mood)}
+    every_id = [pk for liked, ids in pages for pk in liked + ids]
+    by_id = {song.pk: song for song in Song.objects.still_in_pool(every_id, mood)}
     shown = []
     for liked, ids in pages:
-        shown += liked + sorted((by_id[pk] for pk in ids if pk in by_id), key=_rank_key)
+        shown += _in_page_order(by_id, liked, ids)
     return shown[-limit:] if limit else shown
 
 
 def _page_at(mood, place, count, matches, exclude):
-    """One page at `place`: (taste matches, ids from the walk, positions walked)."""
-    matches = [song for song in matches if song.pk not in exclude]
+    """One page at `place`: (ids of taste matches, ids from the walk, positions
+    walked), from `matches`, the ids of the listener's matches."""
+    matches = [pk for pk in matches if pk not in exclude]
     liked = matches[place.liked : place.liked + count]
     if len(liked) == count:
         return liked, [], 0
-    skip = exclude | {song.pk for song in matches}
+    skip = exclude | set(matches)
     ids, walked = _walk(mood, place, count - len(liked), skip)
     return liked, ids, walked
 
@@ -144,12 +145,21 @@ def _after(place, liked, walked):
     return Place(place.seed, place.shown + walked, place.liked + len(liked))
 
 
-def _songs_by_rank(mood, ids):
-    # From the pool again: a song excluded or moved since its band was cached
-    # drops out rather than being shown.
-    if not ids:
+def _songs_in_page_order(mood, liked, ids):
+    """The page's songs: taste matches in taste order, then the walk's by rank.
+
+    From the pool again: a song excluded or moved since its ids were cached
+    drops out rather than being shown.
+    """
+    if not (liked or ids):
         return []
-    return sorted(Song.objects.still_in_pool(ids, mood), key=_rank_key)
+    by_id = {song.pk: song for song in Song.objects.still_in_pool(liked + ids, mood)}
+    return _in_page_order(by_id, liked, ids)
+
+
+def _in_page_order(by_id, liked, ids):
+    matches = [by_id[pk] for pk in liked if pk in by_id]
+    return matches + sorted((by_id[pk] for pk in ids if pk in by_id), key=_rank_key)
 
 
 def _walk(mood, place, count, skip):
@@ -170,12 +180,25 @@ def _walk(mood, place, count, skip):
     return chosen, position - place.shown
 
 
-def _taste_matches(mood, profile):
-    """The mood's songs that match the listener's taste, best match first."""
+def _taste_match_ids(mood, profile):
+    """The ids of the mood's songs that match the listener's taste, best first.
+
+    Finding them reads the artists of the whole mood (no index serves
+    `icontains`: a sequential scan at a million songs), so the ids are cached
+    per profile and mood for settings.SONG_POOL_CACHE_SECONDS, as the
+    ranking's chunks are; a page fetches only its own songs, by id.
+    """
     if taste.is_empty(profile):
         return []
-    possible = ranked_pool(mood).filter(taste.candidate_filter(profile))
-    return taste.order_by_taste(possible[:TASTE_WINDOW], profile)
+
+    def find():
+        possible = ranked_pool(mood).filter(taste.candidate_filter(profile))
+        return [
+            song.pk for song in taste.order_by_taste(possible[:TASTE_WINDOW], profile)
+        ]
+
+    key = f"recommender:taste:{mood}:{taste.profile_key(profile)}"
+    return cache.get_or_set(key, find, settings.SONG_POOL_CACHE_SECONDS)
 
 
 def _band_ids(mood, band):

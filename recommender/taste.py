@@ -12,6 +12,9 @@ Spotify stopped sending artist genres to many apps, so a profile may have
 none; then only artists count.
 """
 
+import hashlib
+import json
+
 from django.db.models import Q
 
 BY_ARTIST, BY_GENRE, BY_GENRE_FAMILY = 0, 1, 2
@@ -39,6 +42,12 @@ def build_profile(top_artists, top_tracks):
 
 def is_empty(profile):
     return not (profile and (profile.get("artist_names") or profile.get("genres")))
+
+
+def profile_key(profile):
+    """A short key that changes whenever the profile does (for caches)."""
+    text = json.dumps(profile, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def taste_rank(song, profile):

@@ -4,6 +4,8 @@ import random
 from types import SimpleNamespace
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from moodsite.testing import make_song
 from recommender import taste
@@ -145,6 +147,41 @@ def test_songs_shown_lists_the_matches_then_the_walk(pool):
     assert shown == [song for page in pages for song in page.songs]
     last_two = songs_shown("happy", pages[-1].next_place, 3, prefer=PROFILE, limit=2)
     assert last_two == shown[-2:]
+
+
+def test_the_matches_are_looked_up_once_then_each_page_reads_its_songs(pool):
+    """The artists' `LIKE` scan (a sequential scan at a million songs) runs on
+    the first page only; later pages fetch their songs by id."""
+
+    def page_queries(place):
+        with CaptureQueriesContext(connection) as captured:
+            page = next_songs("happy", place, 2, prefer=PROFILE)
+        return page, [q["sql"] for q in captured.captured_queries]
+
+    first, queries = page_queries(Place(seed=0))
+    assert sum("LIKE" in sql for sql in queries) == 1
+    second, queries = page_queries(first.next_place)
+    assert second.songs[0] == pool.by_genre
+    assert not any("LIKE" in sql for sql in queries)
+    _, queries = page_queries(second.next_place)
+    assert len(queries) == 1  # only its songs by id: the ranking is cached too
+
+
+def test_a_match_excluded_after_the_lookup_is_not_shown(pool):
+    next_songs("happy", Place(seed=0), 2, prefer=PROFILE)  # looks them up
+    pool.by_artist[0].excluded = True
+    pool.by_artist[0].save()
+    page = next_songs("happy", Place(seed=0), 3, prefer=PROFILE)
+    assert page.songs[:2] == [pool.by_artist[1], pool.by_genre]
+    assert pool.by_artist[0] not in page.songs
+
+
+def test_the_cache_key_follows_the_profile():
+    other = taste.build_profile([{"id": "a9", "name": "Somebody"}], [])
+    assert taste.profile_key(PROFILE) == taste.profile_key(
+        dict(reversed(PROFILE.items()))
+    )
+    assert taste.profile_key(PROFILE) != taste.profile_key(other)
 
 
 def walk(mood, place, pages, count, prefer=None):
