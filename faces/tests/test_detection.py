@@ -86,3 +86,21 @@ def test_cascade_is_loaded_once(monkeypatch):
     first = detection.get_cascade()
     assert detection.get_cascade() is first
     assert len(loads) == 1 and loads[0].endswith(detection.CASCADE_FILE)
+
+
+@pytest.mark.parametrize("side", [307, 160])
+def test_one_size_per_call_finds_what_one_call_for_all_sizes_does(astronaut, side):
+    """_scan calls the cascade once per window size (to bound the buffers
+    OpenCV keeps); the raw candidates are those of a single call over 20-39 px."""
+    level = cv2.resize(gray(astronaut), (side, side), interpolation=cv2.INTER_AREA)
+    cascade = detection.get_cascade()
+    at_once = cascade.detectMultiScale(
+        level,
+        scaleFactor=detection.SCALE_FACTOR,
+        minNeighbors=0,
+        minSize=(detection.WINDOW, detection.WINDOW),
+        maxSize=(2 * detection.WINDOW - 1, 2 * detection.WINDOW - 1),
+    )
+    expected = sorted(tuple(int(v) for v in box) for box in at_once)
+    assert len(expected) > 0
+    assert sorted(tuple(box) for box in detection._scan(cascade, level, 1)) == expected
