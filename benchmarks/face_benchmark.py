@@ -7,7 +7,8 @@ Prints, for JPEGs of the astronaut at 512, 1024 and 4000 px (plus a group
 picture of 56 px faces and a faceless photo), the median and p95 seconds of
 analyze_image(bytes) and of fer (decode + detect_emotions, in a subprocess of
 its own virtual environment), the per-face classifier time, and the detection
-check (faces/tests/photos.py: recall at IoU >= 0.3 and false faces). Writes
+check (faces/tests/photos.py: recall at IoU >= 0.3 and false faces, and the
+share of FER2013's PublicTest faces found when they fill a photo). Writes
 the figures as JSON.
 
 fer lives in its own venv, outside the repository, because its declared
@@ -43,6 +44,7 @@ django.setup()
 
 from faces.analysis import analyze_image  # noqa: E402
 from faces.classifier import EmotionClassifier  # noqa: E402
+from faces.detection import detect_faces  # noqa: E402
 from faces.tests import photos  # noqa: E402
 
 
@@ -118,7 +120,22 @@ def detection_figures():
         return [face.box for face in analyze_image(photo.jpeg())]
 
     totals, failures = photos.detection_check(detect)
-    return {**totals, "failures": failures}
+    figures = {**totals, "failures": failures}
+    false_faces = {
+        name: len(detect_faces(gray)) for name, gray in photos.faceless_grays()
+    }
+    figures["faceless_grays"] = {
+        "photos": len(false_faces),
+        "false_faces": sum(false_faces.values()),
+        "where": {name: count for name, count in false_faces.items() if count},
+    }
+    if photos.FER2013.exists():
+        faces = photos.public_test_faces()
+        figures["public_test_on_canvas"] = {
+            "faces": len(faces),
+            "recall": photos.canvas_recall(detect_faces, faces),
+        }
+    return figures
 
 
 def main():
@@ -171,6 +188,17 @@ def main():
             f"(recall {check['recall']:.1%}), {check['false_faces']} false faces "
             f"on {check['photos']} photos; misses: {check['failures']}"
         )
+        faceless = check["faceless_grays"]
+        print(
+            f"faceless samples (gray): {faceless['false_faces']} false faces on "
+            f"{faceless['photos']} photos {faceless['where']}"
+        )
+        canvas = check.get("public_test_on_canvas")
+        if canvas:
+            print(
+                f"FER2013 PublicTest faces filling their photo: {canvas['recall']:.1%} "
+                f"of {canvas['faces']} found"
+            )
     args.json.write_text(json.dumps(report, indent=2))
     print(f"wrote {args.json}")
 

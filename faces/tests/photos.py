@@ -8,10 +8,13 @@ scikit-image's sample images, so nothing is downloaded.
 - Group pictures: her head pasted several times at one face width (40-260 px)
   on faceless backgrounds, 1024 x 768; plus mirrored and slightly rotated copies.
 - Faceless photos: scikit-image's other samples at their own size and enlarged.
+- Faces that fill the photo, as in a selfie: FER2013's PublicTest faces (from
+  ../shared/data, read at run time) upscaled on a plain canvas.
 """
 
 import io
 from dataclasses import dataclass
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -42,8 +45,25 @@ FACELESS_SAMPLES = (
     "immunohistochemistry",
     "clock",
 )
+# More faceless samples, for the benchmark's wider count of false faces.
+MORE_FACELESS_SAMPLES = (
+    "camera",  # a man seen from the side: no frontal face
+    "cell",
+    "horse",
+    "logo",
+    "microaneurysms",
+    "retina",
+    "shepp_logan_phantom",
+    "binary_blobs",
+    "checkerboard",
+)
 BACKGROUNDS = ("rocket", "coffee", "hubble_deep_field", "brick")
 IOU_MATCH = 0.3
+FER2013 = Path(__file__).resolve().parents[3] / "shared/data/fer2013/fer2013.npz"
+PUBLIC_TEST = 1  # FER2013's `usage` code for PublicTest
+# A FER2013 face (48 px, cropped tight) upscaled to CANVAS_FACE px in the
+# middle of a plain CANVAS_SIDE px photo.
+CANVAS_FACE, CANVAS_SIDE = 96, 160
 
 
 @dataclass
@@ -191,3 +211,46 @@ def detection_check(detect):
             failures.append((photo.name, len(photo.faces), hits, false))
     totals["recall"] = totals["found"] / totals["faces"]
     return totals, failures
+
+
+def public_test_faces(every=1):
+    """Every `every`-th FER2013 PublicTest face, uint8 (N, 48, 48)."""
+    with np.load(FER2013) as data:
+        return data["pixels"][data["usage"] == PUBLIC_TEST][::every]
+
+
+def on_canvas(face):
+    """A 48 x 48 face as a gray photo it fills (CANVAS_FACE of CANVAS_SIDE px)."""
+    big = cv2.resize(face, (CANVAS_FACE, CANVAS_FACE), interpolation=cv2.INTER_CUBIC)
+    border = (CANVAS_SIDE - CANVAS_FACE) // 2
+    return cv2.copyMakeBorder(
+        big, border, border, border, border, cv2.BORDER_CONSTANT, value=128
+    )
+
+
+def canvas_recall(detect, faces):
+    """The share of faces that detect(gray) -> boxes finds on their canvas."""
+    border = (CANVAS_SIDE - CANVAS_FACE) // 2
+    known = (border, border, CANVAS_FACE, CANVAS_FACE)
+    found = sum(score([known], detect(on_canvas(face)))[0] for face in faces)
+    return found / len(faces)
+
+
+def faceless_grays(names=FACELESS_SAMPLES + MORE_FACELESS_SAMPLES):
+    """[(name, uint8 gray)]: each sample at its size and at 1024 px (a middle
+    slice of 3-D ones, values stretched to 0-255)."""
+    grays = []
+    for name in names:
+        image = getattr(skimage.data, name)()
+        if image.ndim == 3 and image.shape[-1] in (3, 4):
+            image = cv2.cvtColor(
+                np.ascontiguousarray(image[..., :3]).astype(np.uint8),
+                cv2.COLOR_RGB2GRAY,
+            )
+        elif image.ndim == 3:
+            image = image[image.shape[0] // 2]
+        image = image.astype(np.float64)
+        spread = np.ptp(image) or 1
+        gray = ((image - image.min()) / spread * 255).astype(np.uint8)
+        grays += [(name, gray), (f"{name}-1024", resized(gray, 1024))]
+    return grays

@@ -74,8 +74,8 @@ def test_rejects_anything_but_2d_uint8(bad):
         detect_faces(bad)
 
 
-def test_cascade_is_loaded_once(monkeypatch):
-    monkeypatch.setattr(detection, "_cascade", None)
+def test_cascades_are_loaded_once(monkeypatch):
+    monkeypatch.setattr(detection, "_cascades", None)
     loads = []
     real = detection.cv2.CascadeClassifier
     monkeypatch.setattr(
@@ -85,7 +85,9 @@ def test_cascade_is_loaded_once(monkeypatch):
     )
     first = detection.get_cascade()
     assert detection.get_cascade() is first
-    assert len(loads) == 1 and loads[0].endswith(detection.CASCADE_FILE)
+    assert len(loads) == 2
+    assert loads[0].endswith(detection.CASCADE_FILE)
+    assert loads[1].endswith(detection.EYE_CASCADE_FILE)
 
 
 @pytest.mark.parametrize("side", [307, 160])
