@@ -2,8 +2,19 @@
 
 from django.urls import reverse
 
+from moodsite.testing import make_song
+from music.mood import MOODS
+
 # Seconds a browser test waits for the page to do something.
 WAIT = 20
+
+
+def fill_pool(songs_per_mood):
+    """`songs_per_mood` songs in every mood, without covers (nothing to fetch)."""
+    for n in range(songs_per_mood * len(MOODS)):
+        mood = MOODS[n % len(MOODS)]
+        make_song(name=f"{mood} song {n}", artists="Somebody", cover_url="",
+                  predicted_mood=mood, mood_score=n / 100)  # fmt: skip
 
 
 def upload(browser, url, path):

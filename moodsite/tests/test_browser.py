@@ -17,10 +17,9 @@ from PIL import Image
 
 from faces.analysis import FaceResult, analyze_rgb
 from faces.images import NOT_AN_IMAGE_MESSAGE
-from moodsite.testing import encode_image, make_song
+from moodsite.testing import encode_image
 from moodsite.tests.conftest import browser_required, missing_browser_reason
-from moodsite.tests.pages import WAIT, upload
-from music.mood import MOODS
+from moodsite.tests.pages import WAIT, fill_pool, upload
 from recommender import services
 from recommender.mapping import mood_for
 from recommender.models import EmotionCorrection, Reading
@@ -56,11 +55,7 @@ def small_pages_on_the_stand_in_model(settings, stand_in_emotion_model):
 
 @pytest.fixture
 def pool(transactional_db):
-    """SONGS_PER_MOOD songs in every mood, without covers (nothing to fetch)."""
-    for n in range(SONGS_PER_MOOD * len(MOODS)):
-        mood = MOODS[n % len(MOODS)]
-        make_song(name=f"{mood} song {n}", artists="Somebody", cover_url="",
-                  predicted_mood=mood, mood_score=n / 100)  # fmt: skip
+    fill_pool(SONGS_PER_MOOD)
 
 
 @pytest.fixture

@@ -14,9 +14,8 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from faces.classifier import EMOTIONS
-from moodsite.testing import make_song
 from moodsite.tests.conftest import browser_required, missing_browser_reason
-from music.mood import MOODS
+from moodsite.tests.pages import fill_pool
 from recommender import live
 from recommender.mapping import mood_for
 from recommender.wording import adjective
@@ -70,10 +69,7 @@ def fake_camera_video(tmp_path_factory, astronaut):
 
 @pytest.fixture
 def pool(transactional_db):
-    for n in range(SONGS_PER_MOOD * len(MOODS)):
-        mood = MOODS[n % len(MOODS)]
-        make_song(name=f"{mood} song {n}", artists="Somebody", cover_url="",
-                  predicted_mood=mood, mood_score=n / 100)  # fmt: skip
+    fill_pool(SONGS_PER_MOOD)
 
 
 @pytest.fixture

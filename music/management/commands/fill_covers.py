@@ -1,13 +1,13 @@
 """manage.py fill_covers: a cover for every song that has none."""
 
+import os
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from music import spotify
 from music.covers import CoverFinder, fill_covers, songs_needing_covers
 from music.retrying import RetryPolicy
-
-EX_TEMPFAIL = 75  # sysexits.h: try again later (rate limited)
 
 
 class Command(BaseCommand):
@@ -68,7 +68,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Stopped, {outcome.stopped}. Covers found are stored; run "
                 "fill_covers again later to continue.",
-                returncode=EX_TEMPFAIL,
+                returncode=os.EX_TEMPFAIL,
             )
         if outcome.errors:
             raise CommandError("Some covers could not be asked for; run it again.")

@@ -1,5 +1,7 @@
 """manage.py fill_features: audio features for songs that have none."""
 
+import os
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -12,8 +14,6 @@ from music.feature_providers import (
     songs_needing_features,
 )
 from music.retrying import RetryPolicy
-
-EX_TEMPFAIL = 75  # sysexits.h: try again later (rate limited)
 
 
 class Command(BaseCommand):
@@ -72,7 +72,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"Stopped, {outcome.stopped}. What was found is stored; run "
                 "fill_features again later to continue.",
-                returncode=EX_TEMPFAIL,
+                returncode=os.EX_TEMPFAIL,
             )
         if outcome.refused or outcome.errors:
             raise CommandError(

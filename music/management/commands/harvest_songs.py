@@ -2,6 +2,7 @@
 
 import argparse
 import logging
+import os
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -12,7 +13,6 @@ from music.feature_providers import build_provider
 from music.harvest import Harvester
 from music.models import HarvestRun
 
-EX_TEMPFAIL = 75  # sysexits.h: try again later (rate limited)
 EX_INTERRUPTED = 130
 
 
@@ -188,7 +188,7 @@ class Command(BaseCommand):
     def exit_for(self, run):
         resume = f"manage.py harvest_songs --resume {run.pk}"
         if run.state == HarvestRun.RATE_LIMITED:
-            raise CommandError(run.errors[-1]["message"], returncode=EX_TEMPFAIL)
+            raise CommandError(run.errors[-1]["message"], returncode=os.EX_TEMPFAIL)
         if run.state == HarvestRun.INTERRUPTED:
             raise CommandError(
                 f"Interrupted; continue with: {resume}", returncode=EX_INTERRUPTED
