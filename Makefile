@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: run test lint venv migrate bench
+.PHONY: run test lint venv migrate bench device-pack
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,3 +56,17 @@ bench: venv
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# What a lent GPU machine needs to train the emotion model and cannot fetch
+# (README "Training on a GPU"): FER2013 packed under 64 MiB, and the wheels
+# for its Python 3.12 that its image lacks (versions as constraints.txt pins).
+FER2013 ?= ../shared/data/fer2013/fer2013.npz
+DEVICE_WHEELS := keras namex optree Django asgiref sqlparse dj-database-url
+device-pack: venv
+	rm -rf .device
+	$(BIN)/python -m ml_training.face.portable pack $(FER2013) .device/data
+	$(BIN)/pip download --quiet --no-deps --only-binary=:all: --python-version 3.12 \
+		--implementation cp --platform manylinux_2_28_x86_64 \
+		--platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 \
+		-d .device/wheels $(foreach name,$(DEVICE_WHEELS),$(shell grep -i '^$(name)==' constraints.txt))
+	du -sh .device/*

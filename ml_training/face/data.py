@@ -40,8 +40,9 @@ def load_fer2013(path):
     )
 
 
-def augment_batch(images, rng):
-    """Random flips, shifts, small rotations, zoom, brightness and contrast.
+def augment_batch(images, rng, random_erasing=0.0):
+    """Random flips, shifts, small rotations, zoom, brightness and contrast,
+    and for a `random_erasing` share of the faces a rectangle of noise.
 
     Ranges follow common FER2013 practice: faces are already aligned crops, so
     geometric changes stay small (±10° rotation, ±10% shift and zoom).
@@ -67,16 +68,47 @@ def augment_batch(images, rng):
     brightness = rng.uniform(-20, 20, (n, 1, 1))
     mean = out.mean(axis=(1, 2), keepdims=True)
     adjusted = (out - mean) * contrast + mean + brightness
-    return np.clip(adjusted, 0, 255).astype("uint8")
+    out = np.clip(adjusted, 0, 255).astype("uint8")
+    if random_erasing:
+        _erase_rectangles(out, rng, random_erasing)
+    return out
+
+
+def _erase_rectangles(images, rng, share):
+    """Random erasing (Zhong et al. 2017), in place: a rectangle of 2-25% of
+    the face, aspect 0.3-3.3, filled with uniform noise, so the model cannot
+    lean on any one part of the face (a hand or glasses over it in a photo)."""
+    side = images.shape[1]
+    for i in np.flatnonzero(rng.random(len(images)) < share):
+        area = rng.uniform(0.02, 0.25) * side * side
+        aspect = np.exp(rng.uniform(np.log(0.3), np.log(3.3)))
+        height = int(min(side, round(np.sqrt(area * aspect))))
+        width = int(min(side, round(np.sqrt(area / aspect))))
+        top = rng.integers(0, side - height + 1)
+        left = rng.integers(0, side - width + 1)
+        images[i, top : top + height, left : left + width] = rng.integers(
+            0, 256, (height, width), dtype=np.uint8
+        )
 
 
 class FerBatches(keras.utils.PyDataset):
     """Shuffled, augmented, one-hot batches; reseeded per epoch for reproducibility."""
 
-    def __init__(self, images, labels, *, batch_size, seed, augment=True, **kwargs):
+    def __init__(
+        self,
+        images,
+        labels,
+        *,
+        batch_size,
+        seed,
+        augment=True,
+        random_erasing=0.0,
+        **kwargs,
+    ):
         super().__init__(**kwargs)
         self.images, self.labels = images, labels
         self.batch_size, self.seed, self.augment = batch_size, seed, augment
+        self.random_erasing = random_erasing
         self.epoch = 0
         self._order()
 
@@ -95,7 +127,7 @@ class FerBatches(keras.utils.PyDataset):
         rows = self.index[i * self.batch_size : (i + 1) * self.batch_size]
         x = self.images[rows]
         if self.augment:
-            x = augment_batch(x, self.rng)
+            x = augment_batch(x, self.rng, self.random_erasing)
         y = keras.utils.to_categorical(self.labels[rows], 7)
         return x[..., None].astype("float32"), y
 

@@ -12,6 +12,30 @@ from keras import layers
 
 from faces.classifier import EMOTIONS
 
+# Named sizes of the trimmed Xception (build_emotion_model's arguments).
+ARCHITECTURES = {
+    # Sized for what 2 CPU cores train in about two hours (~190 s an epoch);
+    # see README "Emotion model" for the measurements behind it. 397k parameters.
+    "compact": {
+        "stem_filters": [16, 16],
+        "entry_filters": [32, 64, 128, 256],
+        "middle_blocks": 1,
+        "exit_filters": 0,
+        "dropout": 0.3,
+    },
+    # For a GPU: ~1500 s an epoch on the 2 CPU cores. 1.67M parameters, under
+    # the 2M that the face model may have, but 6.2 ms a face in LiteRT here
+    # against the compact model's 0.9 (budget: 1 ms): a teacher to distil
+    # from, not a model to serve (README "Training on a GPU").
+    "wide": {
+        "stem_filters": [32, 64],
+        "entry_filters": [128, 256, 384],
+        "middle_blocks": 2,
+        "exit_filters": 512,
+        "dropout": 0.3,
+    },
+}
+
 
 def _sepconv_bn(x, filters, activation_first=True):
     if activation_first:
@@ -37,11 +61,7 @@ def _middle_block(x, filters):
 
 
 def build_emotion_model(
-    stem_filters=(32, 64),
-    entry_filters=(128, 256, 384),
-    middle_blocks=2,
-    exit_filters=512,
-    dropout=0.3,
+    stem_filters, entry_filters, middle_blocks=0, exit_filters=0, dropout=0.3
 ):
     """A pure function of its hyper-parameters; 48×48×1 in, 7 softmax out."""
     inputs = keras.Input((48, 48, 1), name="face")

@@ -11,7 +11,7 @@ import json
 import math
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 import keras
@@ -21,17 +21,9 @@ from sklearn.metrics import classification_report, confusion_matrix
 from faces.classifier import EMOTIONS
 from ml_training import artifacts
 from ml_training.face.data import FerBatches, load_fer2013
-from ml_training.face.model import build_emotion_model
+from ml_training.face.model import ARCHITECTURES, build_emotion_model
 
-# Sized for what 2 CPU cores train in about two hours (~190 s an epoch);
-# see README "Emotion model" for the measurements behind it.
-DEFAULT_ARCHITECTURE = {
-    "stem_filters": [16, 16],
-    "entry_filters": [32, 64, 128, 256],
-    "middle_blocks": 1,
-    "exit_filters": 0,
-    "dropout": 0.3,
-}
+DEFAULT_ARCHITECTURE = ARCHITECTURES["compact"]
 REPO_ROOT = Path(__file__).resolve().parents[2]
 MODEL_FILE = "emotion_model.keras"
 TFLITE_FILE = "emotion_model.tflite"
@@ -55,6 +47,9 @@ class FaceTrainingConfig:
     # Disgust has 436 of 28,709 faces: weight classes by (max/count)**power;
     # 0 means no weighting, 1 fully balanced.
     class_weight_power: float = 0.5
+    # The share of training faces that get a random rectangle blanked out with
+    # noise (random erasing); 0 for the shipped compact model's recipe.
+    random_erasing: float = 0.0
     architecture: dict = field(default_factory=lambda: dict(DEFAULT_ARCHITECTURE))
     resume: bool = False
     export_tflite: bool = True
@@ -66,6 +61,21 @@ class FaceTrainingConfig:
         for key in ("data", "output_dir", "checkpoint_dir"):
             data[key] = os.path.relpath(Path(data[key]).resolve(), REPO_ROOT)
         return data
+
+
+# What a run's report tells of how it trained (the rest of a config says where
+# files are and how to run, which differ between machines).
+RECIPE_FIELDS = (
+    "epochs",
+    "batch_size",
+    "learning_rate",
+    "warmup_epochs",
+    "patience",
+    "seed",
+    "label_smoothing",
+    "class_weight_power",
+    "random_erasing",
+)
 
 
 def learning_rate_at(epoch, config):
@@ -104,8 +114,14 @@ class CheckpointEachEpoch(keras.callbacks.Callback):
         self.state = state
         self.patience = patience
 
+    def on_train_begin(self, logs=None):
+        self.started = time.monotonic()
+        self.seconds_before = self.state["seconds"]
+
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
+        # Counted each epoch: a run cut off on a lent machine still tells its time.
+        self.state["seconds"] = self.seconds_before + time.monotonic() - self.started
         for key, value in logs.items():
             self.state["history"].setdefault(key, []).append(float(value))
         val_accuracy = float(logs.get("val_accuracy", 0.0))
@@ -140,7 +156,10 @@ def _start_or_resume(config):
             raise FileNotFoundError(f"Nothing to resume: {state_path} does not exist.")
         state = json.loads(state_path.read_text())
         if state["architecture"] != config.architecture:
-            raise ValueError("The checkpoint was trained with another architecture.")
+            raise ValueError(
+                f"The checkpoint in {checkpoint_dir} was trained with another "
+                "architecture: resume with the same --architecture."
+            )
         model = keras.saving.load_model(checkpoint_dir / "last.keras")
         return model, state
     keras.utils.set_random_seed(config.seed)
@@ -153,6 +172,8 @@ def _start_or_resume(config):
         "best_val_accuracy": 0.0,
         "history": {},
         "seconds": 0.0,
+        "backend": keras.backend.backend(),
+        "config": config.to_json(),
     }
     return model, state
 
@@ -235,11 +256,11 @@ def train_face_model(config, splits=None):
         batch_size=config.batch_size,
         seed=config.seed,
         weights=weights[np.arange(len(EMOTIONS))],
+        random_erasing=config.random_erasing,
     )
     batches.epoch = state["epochs_done"]
     batches._order()
     y_val = keras.utils.to_categorical(splits.y_val, len(EMOTIONS))
-    started = time.monotonic()
     if state["epochs_done"] < config.epochs and not _patience_exhausted(state, config):
         model.fit(
             batches,
@@ -254,12 +275,39 @@ def train_face_model(config, splits=None):
             ],
             verbose=config.verbose,
         )
-    state["seconds"] += time.monotonic() - started
-    artifacts.write_json(Path(config.checkpoint_dir) / "state.json", state)
-
     best = Path(config.checkpoint_dir) / "best.weights.h5"
     if best.exists():
         model.load_weights(best)
+    return _evaluate_and_publish(model, state, splits, config)
+
+
+def publish_checkpoint(config, splits=None):
+    """Publish the best weights of a run trained elsewhere (a GPU machine under
+    another backend) from what its checkpoint folder holds: state.json and
+    best.weights.h5, which load under any backend. Re-measured on PublicTest
+    here; the report keeps the run's own configuration and backend."""
+    checkpoint_dir = Path(config.checkpoint_dir)
+    state_path, best = checkpoint_dir / "state.json", checkpoint_dir / "best.weights.h5"
+    for path in (state_path, best):
+        if not path.exists():
+            raise FileNotFoundError(f"Nothing to publish: {path} does not exist.")
+    state = json.loads(state_path.read_text())
+    splits = splits or load_fer2013(config.data)
+    model = build_emotion_model(**state["architecture"])
+    model.load_weights(best)
+    run = replace(
+        config,
+        architecture=state["architecture"],
+        **{
+            key: value
+            for key, value in state.get("config", {}).items()
+            if key in RECIPE_FIELDS
+        },
+    )
+    return _evaluate_and_publish(model, state, splits, run)
+
+
+def _evaluate_and_publish(model, state, splits, config):
     metrics = evaluate(model, splits.x_val, splits.y_val)
     report = _report(config, state, splits, model, metrics)
     _publish(model, report, state, config)
@@ -283,7 +331,7 @@ def _report(config, state, splits, model, metrics):
         "epochs_trained": state["epochs_done"],
         "best_epoch": state["best_epoch"],
         "training_seconds": round(state["seconds"], 1),
-        "backend": keras.backend.backend(),
+        "backend": state.get("backend", keras.backend.backend()),
         "data_sha256": splits.sha256,
         "train_size": int(len(splits.y_train)),
         "public_test_size": int(len(splits.y_val)),

@@ -1,15 +1,18 @@
 import numpy as np
+import pytest
 
 from faces.classifier import EMOTIONS
-from ml_training.face.model import build_emotion_model
-from ml_training.face.training import DEFAULT_ARCHITECTURE
+from ml_training.face.model import ARCHITECTURES, build_emotion_model
 
 
-def test_default_architecture_has_the_expected_shapes_and_size():
-    model = build_emotion_model(**DEFAULT_ARCHITECTURE)
+@pytest.mark.parametrize(
+    ("name", "parameters"), [("compact", 397_287), ("wide", 1_667_559)]
+)
+def test_named_architectures_have_the_expected_shapes_and_size(name, parameters):
+    model = build_emotion_model(**ARCHITECTURES[name])
     assert model.input_shape == (None, 48, 48, 1)
     assert model.output_shape == (None, len(EMOTIONS))
-    assert model.count_params() <= 2_000_000
+    assert model.count_params() == parameters <= 2_000_000
 
 
 def test_raw_pixels_in_probabilities_out():

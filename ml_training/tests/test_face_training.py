@@ -119,3 +119,53 @@ def test_augmentation_keeps_shape_and_range_and_changes_pixels():
     augmented = augment_batch(images, rng)
     assert augmented.shape == images.shape and augmented.dtype == np.uint8
     assert (augmented != images).mean() > 0.5
+
+
+def test_random_erasing_blanks_one_rectangle_per_chosen_face():
+    flat = np.full((64, 48, 48), 128, dtype=np.uint8)
+    plain = augment_batch(flat, np.random.default_rng(2))
+    erased = augment_batch(flat, np.random.default_rng(2), random_erasing=1.0)
+    for before, after in zip(plain, erased, strict=True):
+        rows, cols = np.nonzero(before != after)
+        assert len(rows) > 0
+        # Everything changed lies inside one rectangle of at most 25% + rounding.
+        box = (rows.max() - rows.min() + 1) * (cols.max() - cols.min() + 1)
+        assert box <= 0.3 * 48 * 48
+
+
+def test_no_random_erasing_leaves_the_augmentation_as_it_was():
+    images = np.random.default_rng(3).integers(0, 256, (8, 48, 48), dtype=np.uint8)
+    np.testing.assert_array_equal(
+        augment_batch(images, np.random.default_rng(4)),
+        augment_batch(images, np.random.default_rng(4), random_erasing=0.0),
+    )
+
+
+def test_a_checkpoint_trained_elsewhere_is_published_with_its_own_recipe(
+    tmp_path, splits
+):
+    trained = training.train_face_model(
+        config(tmp_path, epochs=2, label_smoothing=0.2, random_erasing=0.5), splits
+    )
+    checkpoints = tmp_path / "checkpoints"
+    (checkpoints / "last.keras").unlink()  # too big to bring back from a GPU machine
+    here = config(
+        tmp_path,
+        output_dir=tmp_path / "published",
+        architecture={"stem_filters": [2], "entry_filters": [4]},  # not the run's
+        label_smoothing=0.0,
+    )
+    report = training.publish_checkpoint(here, splits)
+
+    assert report["public_test_accuracy"] == trained["public_test_accuracy"]
+    assert report["architecture"] == TINY
+    assert report["config"]["label_smoothing"] == 0.2
+    assert report["config"]["random_erasing"] == 0.5
+    assert report["config"]["output_dir"].endswith("published")
+    assert report["epochs_trained"] == 2 and report["training_seconds"] > 0
+    assert (tmp_path / "published" / "emotion_model.keras").exists()
+
+
+def test_publishing_without_a_checkpoint_says_what_is_missing(tmp_path, splits):
+    with pytest.raises(FileNotFoundError, match="state.json"):
+        training.publish_checkpoint(config(tmp_path), splits)

@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 from django.core.management import CommandError, call_command
 
+from ml_training.face.model import ARCHITECTURES
+
 
 def write_fake_fer(path, n_train=192, n_val=64):
     rng = np.random.default_rng(0)
@@ -29,15 +31,42 @@ def test_one_epoch_smoke_run_publishes_a_model(tmp_path, capsys):
         batch_size=64,
         class_weight_power=0,
         label_smoothing=0.05,
+        random_erasing=0.5,
         verbosity=0,
     )
     report = json.loads((out / "emotion_model.json").read_text())
     assert report["train_size"] == 192 and report["public_test_size"] == 64
-    # The Disgust remedy's knobs reach the run and its report.
+    # The recipe's knobs reach the run and its report.
     assert report["config"]["class_weight_power"] == 0
     assert report["config"]["label_smoothing"] == 0.05
+    assert report["config"]["random_erasing"] == 0.5
+    assert report["architecture"] == ARCHITECTURES["compact"]
     assert (out / "emotion_model.keras").exists()
     assert (out / "checkpoints" / "last.keras").exists()
+
+
+def test_resuming_with_another_architecture_is_a_command_error(tmp_path):
+    data = tmp_path / "fer.npz"
+    write_fake_fer(data, n_train=64, n_val=16)
+    checkpoints = tmp_path / "checkpoints"
+    checkpoints.mkdir()
+    (checkpoints / "state.json").write_text(
+        json.dumps({"architecture": ARCHITECTURES["wide"]})
+    )
+    with pytest.raises(CommandError, match="same --architecture"):
+        call_command(
+            "train_face_model",
+            data=data,
+            output_dir=tmp_path,
+            checkpoint_dir=checkpoints,
+            resume=True,
+            verbosity=0,
+        )
+
+
+def test_an_unknown_architecture_is_refused():
+    with pytest.raises(CommandError, match="invalid choice"):
+        call_command("train_face_model", "--architecture", "huge")
 
 
 def test_export_only_converts_the_shipped_keras_model(tmp_path):
