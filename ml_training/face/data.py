@@ -40,9 +40,10 @@ def load_fer2013(path):
     )
 
 
-def augment_batch(images, rng, random_erasing=0.0):
-    """Random flips, shifts, small rotations, zoom, brightness and contrast,
-    and for a `random_erasing` share of the faces a rectangle of noise.
+def augment_batch(images, rng, random_erasing=0.0, photo_artefacts=0.0):
+    """Random flips, shifts, small rotations, zoom, brightness and contrast;
+    for a `random_erasing` share of the faces a rectangle of noise, and for a
+    `photo_artefacts` share what uploads do to a face (gamma, blur, JPEG).
 
     Ranges follow common FER2013 practice: faces are already aligned crops, so
     geometric changes stay small (±10° rotation, ±10% shift and zoom).
@@ -71,7 +72,28 @@ def augment_batch(images, rng, random_erasing=0.0):
     out = np.clip(adjusted, 0, 255).astype("uint8")
     if random_erasing:
         _erase_rectangles(out, rng, random_erasing)
+    if photo_artefacts:
+        _photo_artefacts(out, rng, photo_artefacts)
     return out
+
+
+def _photo_artefacts(images, rng, share):
+    """In place, for a `share` of the faces: what a phone photo or webcam frame
+    does that FER2013's crops rarely show. Gamma 0.6-1.6 (under- and
+    over-exposure), a blur of sigma 0.4-1.2 px at 48 px (a face upscaled from a
+    small box, or out of focus) for a third, and JPEG at quality 20-80 (the
+    block artefacts of a re-compressed upload) for half."""
+    for i in np.flatnonzero(rng.random(len(images)) < share):
+        image = images[i]
+        gamma = np.exp(rng.uniform(np.log(0.6), np.log(1.6)))
+        image = (255.0 * (image / 255.0) ** gamma).astype("uint8")
+        if rng.random() < 1 / 3:
+            image = cv2.GaussianBlur(image, (0, 0), rng.uniform(0.4, 1.2))
+        if rng.random() < 0.5:
+            quality = int(rng.integers(20, 81))
+            _, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+            image = cv2.imdecode(encoded, cv2.IMREAD_GRAYSCALE)
+        images[i] = image
 
 
 def _erase_rectangles(images, rng, share):
@@ -103,12 +125,14 @@ class FerBatches(keras.utils.PyDataset):
         seed,
         augment=True,
         random_erasing=0.0,
+        photo_artefacts=0.0,
         **kwargs,
     ):
         super().__init__(**kwargs)
         self.images, self.labels = images, labels
         self.batch_size, self.seed, self.augment = batch_size, seed, augment
         self.random_erasing = random_erasing
+        self.photo_artefacts = photo_artefacts
         self.epoch = 0
         self._order()
 
@@ -127,7 +151,9 @@ class FerBatches(keras.utils.PyDataset):
         rows = self.index[i * self.batch_size : (i + 1) * self.batch_size]
         x = self.images[rows]
         if self.augment:
-            x = augment_batch(x, self.rng, self.random_erasing)
+            x = augment_batch(
+                x, self.rng, self.random_erasing, self.photo_artefacts
+            )
         y = keras.utils.to_categorical(self.labels[rows], 7)
         return x[..., None].astype("float32"), y
 

@@ -50,6 +50,9 @@ class FaceTrainingConfig:
     # The share of training faces that get a random rectangle blanked out with
     # noise (random erasing); 0 for the shipped compact model's recipe.
     random_erasing: float = 0.0
+    # The share of training faces that get a photo's artefacts (gamma, blur,
+    # JPEG; data.augment_batch); 0 for the shipped compact model's recipe.
+    photo_artefacts: float = 0.0
     architecture: dict = field(default_factory=lambda: dict(DEFAULT_ARCHITECTURE))
     resume: bool = False
     export_tflite: bool = True
@@ -75,6 +78,7 @@ RECIPE_FIELDS = (
     "label_smoothing",
     "class_weight_power",
     "random_erasing",
+    "photo_artefacts",
 )
 
 
@@ -257,6 +261,7 @@ def train_face_model(config, splits=None):
         seed=config.seed,
         weights=weights[np.arange(len(EMOTIONS))],
         random_erasing=config.random_erasing,
+        photo_artefacts=config.photo_artefacts,
     )
     batches.epoch = state["epochs_done"]
     batches._order()

@@ -64,6 +64,13 @@ class Command(BaseCommand):
             "(default 0, as the shipped model; 0.5 is usual)",
         )
         parser.add_argument(
+            "--photo-artefacts",
+            type=float,
+            default=0.0,
+            help="share of training faces given a photo's artefacts: gamma, blur, "
+            "JPEG (default 0, as the shipped model)",
+        )
+        parser.add_argument(
             "--resume",
             action="store_true",
             help="continue the run saved in --checkpoint-dir",
@@ -121,6 +128,7 @@ class Command(BaseCommand):
             class_weight_power=options["class_weight_power"],
             label_smoothing=options["label_smoothing"],
             random_erasing=options["random_erasing"],
+            photo_artefacts=options["photo_artefacts"],
             architecture=dict(ARCHITECTURES[options["architecture"]]),
             resume=options["resume"],
             export_tflite=not options["no_tflite"],
