@@ -33,6 +33,12 @@ def stand_in_emotion_model(settings, emotion_models_dir):
 
 
 @pytest.fixture(scope="session")
+def scene_models_dir(tmp_path_factory):
+    """A folder holding a stand-in scene model (colour decides the mood)."""
+    return testing.build_tiny_scene_model(tmp_path_factory.mktemp("scene_models"))
+
+
+@pytest.fixture(scope="session")
 def astronaut():
     """uint8 (512, 512, 3) RGB photo with exactly one (frontal, smiling) face."""
     return skimage.data.astronaut()
