@@ -64,6 +64,11 @@ class ModelReportAdmin(admin.ModelAdmin):
             "models": [
                 ("Emotion model", "faces → emotions", reports.emotion_report()),
                 ("Song mood model", "songs → moods", reports.mood_report()),
+                (
+                    "Scene mood model",
+                    "photos without faces → moods",
+                    reports.scene_report(),
+                ),
             ],
             "corrections": reports.correction_matrix(),
         }

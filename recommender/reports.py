@@ -1,4 +1,4 @@
-"""The two models' reports for staff, read from settings.MODELS_DIR at request time.
+"""The models' reports for staff, read from settings.MODELS_DIR at request time.
 
 The trainers write them (ml_training): emotion_model.json / mood_model.json with
 metrics, confusion matrices, version and data hashes, plus PNG plots.
@@ -19,8 +19,13 @@ from recommender.wording import adjective
 PLOTS = {
     "emotion": ("emotion_confusion.png", "emotion_curves.png"),
     "mood": ("mood_confusion.png",),
+    "scene": ("scene_confusion.png", "scene_reliability.png", "scene_curves.png"),
 }
-REPORT_FILES = {"emotion": "emotion_model.json", "mood": "mood_model.json"}
+REPORT_FILES = {
+    "emotion": "emotion_model.json",
+    "mood": "mood_model.json",
+    "scene": "scene_model.json",
+}
 
 
 def plot_names():
@@ -131,6 +136,41 @@ def mood_report():
         "confusion": matrix(labels, cv.get("confusion", [])),
         "per_class": per_class(labels, cv.get("per_class", {})),
         "plots": present_plots("mood"),
+    }
+
+
+def scene_report():
+    report = read_report("scene")
+    if report is None:
+        return None
+    labels = report.get("moods", MOODS)
+    validation = report.get("validation", {})
+    data = report.get("data", {})
+    timing = report.get("ms_per_photo") or {}
+    return {
+        "version": report.get("version", "unknown"),
+        "trained": trained_at(report, "scene"),
+        "model": report.get("model", ""),
+        "parameters": report.get("parameters"),
+        "accuracy": validation.get("accuracy"),
+        "accuracy_label": (
+            f"Group-wise validation accuracy ({validation.get('photos')} photos, "
+            f"{validation.get('groups')} groups)"
+        ),
+        "data": [(data.get("file", "labels.csv"), data.get("sha256", "—"))],
+        "git_commit": report.get("git_commit", ""),
+        "labels": labels,
+        "confusion": matrix(labels, validation.get("confusion_matrix", [])),
+        "per_class": per_class(labels, validation.get("per_class", {})),
+        "plots": present_plots("scene"),
+        "extra": [
+            ("Calibration (ECE, 10 bins)", validation.get("ece", "—")),
+            (
+                "ms per photo (LiteRT, one thread)",
+                f"median {timing.get('median', '—')}, p95 {timing.get('p95', '—')}",
+            ),
+            *(("Data terms", terms) for terms in report.get("terms", [])),
+        ],
     }
 
 
