@@ -156,6 +156,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Sessions live in a signed cookie: an anonymous visit writes no database row,
 # and what it keeps (the last reading, a seed and a position per mood:
 # recommender/visit.py) stays a few hundred bytes however long the visit.
+# Under /api/ a refused request is JSON like every API answer (moodsite.errors).
+CSRF_FAILURE_VIEW = "moodsite.errors.csrf_failure"
 SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 14 * 24 * 3600)
 

@@ -43,7 +43,7 @@ from faces.images import FORMATS, Busy, InvalidImage, human_size
 from moodsite.errors import RETRY_AFTER
 from music.mood import MOODS
 from music.spotify_account import taste_for_request
-from recommender import services
+from recommender import services, visit
 from recommender.mapping import mood_for
 from recommender.wording import adjective
 
@@ -245,7 +245,9 @@ def _answer_frame(request):
     except ModelNotAvailable:
         return error(UNAVAILABLE_MESSAGE, 503)
 
-    mood = mood_for(faces[0].emotion) if faces else None
+    # Matched or lifted as the visit last chose on a result page.
+    direction = visit.direction(request.session)
+    mood = mood_for(faces[0].emotion, direction) if faces else None
     at = now()
     hold_seconds = settings.LIVE_MOOD_HOLD_SECONDS
     before = MoodHold.from_json(request.POST.get("state"))
