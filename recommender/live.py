@@ -45,7 +45,7 @@ from music.mood import MOODS
 from music.spotify_account import taste_for_request
 from recommender import services, visit
 from recommender.mapping import mood_for
-from recommender.wording import adjective
+from recommender.wording import adjective, with_article
 
 # The page sends about 480 px frames (a JPEG of 20-60 KB); anything far bigger
 # is not a live frame, and would make every analysis slow.
@@ -266,6 +266,11 @@ def _answer_frame(request):
             "mood": after.playing,
             "next_mood": after.candidate,
             "changes_in": seconds_to_change(after, at=at, hold_seconds=hold_seconds),
+            # With their article ("an energetic"), for the page's sentences.
+            "mood_words": with_article(after.playing) if after.playing else None,
+            "next_mood_words": (
+                with_article(after.candidate) if after.candidate else None
+            ),
         },
         "state": asdict(after),
         "min_interval_ms": math.ceil(1000 / settings.LIVE_FRAMES_PER_SECOND),

@@ -31,10 +31,14 @@ from recommender import taste
 # between visits, few enough that the model's most typical songs come first.
 BAND_SIZE = 48
 # Visits start somewhere in the top TOP_SHARE of a mood's pool (whole bands, at
-# least one, at most TOP_BANDS): near enough the top that what is served is
-# still the model's best-scored songs (benchmarks/visit_variety.py measures
-# its precision), wide enough that two visitors' first songs differ (ditto).
+# least MIN_START_BANDS where the pool has them, at most TOP_BANDS): near enough
+# the top that what is served is still the model's best-scored songs, wide
+# enough that two visitors' first songs differ; benchmarks/visit_variety.py
+# measures both. MIN_START_BANDS is for small pools (423 calm songs in the
+# catalogue): five bands weighted 10:9:8:7:6 keep two visits' expected overlap
+# under a quarter (the sum of the squared start chances: 330/1600, 21%).
 TOP_SHARE = 0.1
+MIN_START_BANDS = 5
 TOP_BANDS = 16
 # How many bands one read of the ranking fetches (and the cache keeps together).
 CACHED_BANDS = 16
@@ -203,14 +207,18 @@ def _walk(mood, place, count, skip):
 
 
 def top_bands(size):
-    """How many bands of a pool of `size` songs visits may start in."""
-    return max(1, min(TOP_BANDS, math.ceil(size * TOP_SHARE / BAND_SIZE)))
+    """How many bands of a pool of `size` songs visits may start in: full ones
+    only, so that a first page is never cut short by the pool's end."""
+    bands = size // BAND_SIZE
+    share = math.ceil(size * TOP_SHARE / BAND_SIZE)
+    return max(1, min(bands, max(MIN_START_BANDS, share), TOP_BANDS))
 
 
 def start_weights(top):
     """How likely a visit starts at each of the `top` bands: by rank, the best
-    band `top` times as likely as the last."""
-    return [top - band for band in range(top)]
+    band twice as likely as the last (steeper would make two visits start
+    alike more often: the chance is the sum of the squared shares)."""
+    return [2 * top - band for band in range(top)]
 
 
 def first_band(seed, top):
