@@ -237,6 +237,10 @@ SPOTIFY_MAX_RETRY_AFTER = envint("SPOTIFY_MAX_RETRY_AFTER", 60)
 # means this site's /spotify/callback/ as the request reached it (Spotify
 # accepts http only on a loopback IP such as 127.0.0.1, never "localhost").
 SPOTIFY_REDIRECT_URI = os.getenv("SPOTIFY_REDIRECT_URI", "")
+# A new Spotify app is in development mode (only listeners its owner added may
+# connect); the Connect card says so until this is set false after Spotify's
+# extended-quota review.
+SPOTIFY_DEVELOPMENT_MODE = envbool("SPOTIFY_DEVELOPMENT_MODE", True)
 SPOTIFY_ACCOUNTS_URL = os.getenv(
     "SPOTIFY_ACCOUNTS_URL", "https://accounts.spotify.com/"
 )
