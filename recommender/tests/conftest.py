@@ -1,10 +1,11 @@
 """Readings made directly (no photo, no model): faces with chosen probabilities."""
 
 import pytest
+from django.conf import settings
 
 from faces.analysis import FaceResult
 from faces.classifier import EMOTIONS
-from recommender import services
+from recommender import services, visit
 
 
 def probabilities(emotion, p):
@@ -33,3 +34,11 @@ def all_moods(make_songs):
     from music.mood import MOODS
 
     return {mood: make_songs(mood, 3) for mood in MOODS}
+
+
+def claim(client, reading):
+    """The test client's visit sent `reading`'s photo (as the upload page says)."""
+    session = client.session
+    visit.remember_own_reading(session, reading.pk)
+    session.save()
+    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key
