@@ -6,6 +6,7 @@ sets SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL. README "Settings" lists them al
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.checks.security.base import (
@@ -95,6 +96,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "faces",
     "music",
     "recommender",
@@ -112,6 +114,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Innermost, so it sees a view's database errors before anything else.
     "moodsite.middleware.DatabaseOutageMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "moodsite.urls"
@@ -144,6 +148,24 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The admin sign-in is throttled (django-axes): ADMIN_LOGIN_FAILURE_LIMIT wrong
+# passwords for one account (from any address), or from one address (for any
+# account), and that account or address is refused with a 429 for
+# ADMIN_LOGIN_COOLOFF_MINUTES, the right password included. Guessing on during
+# the cool-off starts it again. Attempts are kept in the database (admin: Axes).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("ADMIN_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("ADMIN_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin_locked.html"
+# The address is REMOTE_ADDR, as for the site's other limits (X-Forwarded-For
+# can be forged; a proxy in front must set REMOTE_ADDR).
+AXES_CLIENT_IP_CALLABLE = "moodsite.clients.client_address"
 
 _VALIDATORS = "django.contrib.auth.password_validation"
 AUTH_PASSWORD_VALIDATORS = [
