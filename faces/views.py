@@ -13,7 +13,7 @@ from faces.forms import PhotoUploadForm
 from faces.images import Busy
 from moodsite.database import is_outage
 from moodsite.errors import RETRY_AFTER, songs_unavailable
-from recommender import services, throttle
+from recommender import services, throttle, visit
 from recommender.mapping import mood_for
 from recommender.views import reading_url, see_other
 
@@ -55,6 +55,7 @@ def home(request):
         # The photo was read; only the songs (and the result URL) need the database.
         emotion = faces[0].emotion
         return songs_unavailable(request, emotion=emotion, mood=mood_for(emotion))
+    visit.remember_reading(request.session, reading.pk)
     return see_other(reading_url(reading))
 
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 from faces.forms import PhotoUploadForm
 from music.mood import MOODS
 from music.spotify_account import taste_for_request
-from recommender import services
+from recommender import services, visit
 from recommender.forms import CorrectionForm
 from recommender.models import reading_ttl
 from recommender.wording import emotion_choices
@@ -48,6 +48,8 @@ def correct(request, reading_id):
     found = services.find_reading(reading_id)
     if found is None:
         return reading_gone(request)
+    if not visit.made_here(request.session, found.pk):
+        return render(request, "recommender/not_yours.html", status=403)
     form = CorrectionForm(request.POST, reading=found)
     if not form.is_valid():
         recommendation = services.reading_songs(
@@ -81,6 +83,7 @@ def render_reading(request, recommendation, *, form=None, status=200):
         "page": recommendation.page,
         "more_url": reading_url(reading),
         "correction_form": form,
+        "can_correct": visit.made_here(request.session, reading.pk),
         "emotion_choices": emotion_choices(),
     }
     return render(request, "recommender/result.html", context, status=status)

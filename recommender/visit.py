@@ -27,3 +27,19 @@ def record_page(session, page):
     place = page.next_place
     places[page.mood] = [place.seed, place.shown, place.liked]
     session[PLACES_KEY] = places
+
+
+# The readings this browser made, newest last. A result URL may be shared, but
+# only the browser that sent the photo may correct its reading; a few ids keep
+# the cookie small (older readings can still be viewed, not corrected).
+READINGS_KEY = "moodsite_readings"
+MAX_OWN_READINGS = 10
+
+
+def remember_reading(session, reading_id):
+    own = [kept for kept in session.get(READINGS_KEY, []) if kept != reading_id]
+    session[READINGS_KEY] = [*own, reading_id][-MAX_OWN_READINGS:]
+
+
+def made_here(session, reading_id):
+    return reading_id in session.get(READINGS_KEY, [])

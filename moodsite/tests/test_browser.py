@@ -23,7 +23,7 @@ from moodsite.tests.pages import WAIT, fill_pool, upload
 from recommender import services
 from recommender.mapping import mood_for
 from recommender.models import EmotionCorrection, Reading
-from recommender.tests.conftest import face
+from recommender.tests.conftest import face, signed_session_with_reading
 from recommender.wording import EMOTION_ADJECTIVES
 
 # Skip before the stand-in model is built; with REQUIRE_BROWSER=1 the browser
@@ -374,11 +374,29 @@ def test_every_face_and_the_group_can_be_chosen_by_mouse_and_keyboard(site):
     assert browser.execute_script("return window.stillTheSamePage") is True
 
 
+def made_here(browser, url, reading):
+    """The browser becomes the one that sent the reading's photo."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    browser.get(url + reverse("faces:home"))
+    browser.add_cookie(
+        {
+            "name": settings.SESSION_COOKIE_NAME,
+            "value": signed_session_with_reading(session, reading),
+            "path": "/",
+        }
+    )
+
+
 def test_not_quite_lets_the_visitor_pick_the_emotion_and_the_songs_follow(site):
     browser, url = site
     reading = services.save_reading(
         faces=[face("surprise", 0.33)], image_size=(300, 300)
     )
+    made_here(browser, url, reading)
     headline = open_reading(browser, url, reading)
     assert headline.text == "Hard to tell — you look closest to surprised"
     browser.execute_script("window.stillTheSamePage = true")

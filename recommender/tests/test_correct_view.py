@@ -58,3 +58,19 @@ def test_needs_the_csrf_token_like_every_page_form(make_reading):
     reading = make_reading(face("happy"))
     strict = Client(enforce_csrf_checks=True)
     assert correct(strict, reading, choice="1", emotion="sad").status_code == 403
+
+
+def test_another_browser_with_the_link_cannot_correct_it(make_reading):
+    from django.test import Client
+
+    reading = make_reading(face("happy"))
+    other = Client()
+    page = other.get(reverse("recommender:reading", args=[reading.pk]))
+    assert page.status_code == 200
+    assert b"Not quite?" not in page.content
+
+    response = correct(other, reading, choice="1", emotion="sad")
+
+    assert response.status_code == 403
+    assert b"Only the sender can correct" in response.content
+    assert not EmotionCorrection.objects.exists()
