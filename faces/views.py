@@ -13,7 +13,7 @@ from faces.forms import PhotoUploadForm
 from faces.images import Busy
 from moodsite.database import is_outage
 from moodsite.errors import RETRY_AFTER, songs_unavailable
-from recommender import services, throttle
+from recommender import services, throttle, visit
 from recommender.mapping import mood_for
 from recommender.views import reading_url, see_other
 
@@ -54,8 +54,11 @@ def home(request):
             raise
         # The photo was read; only the songs (and the result URL) need the database.
         emotion = faces[0].emotion
-        return songs_unavailable(request, emotion=emotion, mood=mood_for(emotion))
-    return see_other(reading_url(reading))
+        mood = mood_for(emotion, visit.direction(request.session))
+        return songs_unavailable(request, emotion=emotion, mood=mood)
+    visit.remember_own_reading(request.session, reading.pk)
+    direction = visit.direction(request.session)
+    return see_other(reading_url(reading, direction=direction))
 
 
 def _home_with_notice(request, message, *, status):

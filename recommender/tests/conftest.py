@@ -1,10 +1,11 @@
 """Readings made directly (no photo, no model): faces with chosen probabilities."""
 
 import pytest
+from django.conf import settings
 
 from faces.analysis import FaceResult
 from faces.classifier import EMOTIONS
-from recommender import services
+from recommender import services, visit
 
 
 def probabilities(emotion, p):
@@ -17,12 +18,28 @@ def face(emotion, p=0.8, box=(10, 10, 100, 100)):
     return FaceResult(box=box, probabilities=probabilities(emotion, p), emotion=emotion)
 
 
+def signed_session_with_reading(session, reading):
+    """The session cookie's value once `reading` is one this browser made."""
+    visit.remember_own_reading(session, reading.pk)
+    session.save()
+    return session.session_key
+
+
+def claim(client, reading):
+    """`client` becomes the browser that sent the reading's photo."""
+    key = signed_session_with_reading(client.session, reading)
+    client.cookies[settings.SESSION_COOKIE_NAME] = key
+
+
 @pytest.fixture
-def make_reading(db):
-    """make_reading(face(...), face(...), size=(640, 480)) -> a saved Reading."""
+def make_reading(db, client):
+    """make_reading(face(...), face(...), size=(640, 480)) -> a saved Reading,
+    made (as by an upload) by the test's `client`."""
 
     def make(*faces, size=(640, 480)):
-        return services.save_reading(faces=list(faces), image_size=size)
+        reading = services.save_reading(faces=list(faces), image_size=size)
+        claim(client, reading)
+        return reading
 
     return make
 
