@@ -12,6 +12,7 @@ files are replaced only at the end, all together.
 """
 
 import json
+import math
 import os
 import time
 from dataclasses import asdict, dataclass
@@ -180,6 +181,14 @@ class ViewBatches(keras.utils.PyDataset):
         self._order()
 
 
+def cosine_rate(rate, epoch, epochs, floor=0.05):
+    """Cosine decay from `rate` to floor * rate over the phase's epochs."""
+    progress = min(epoch / max(epochs - 1, 1), 1.0)
+    return float(
+        rate * (floor + (1 - floor) * 0.5 * (1 + math.cos(math.pi * progress)))
+    )
+
+
 def _compile(model, learning_rate, config):
     model.compile(
         optimizer=keras.optimizers.AdamW(
@@ -240,7 +249,7 @@ def _fit_phase(phase, config, start_weights, train, val):
             initial_epoch=state["epochs_done"],
             callbacks=[
                 keras.callbacks.LearningRateScheduler(
-                    keras.optimizers.schedules.CosineDecay(rate, epochs, alpha=0.05)
+                    lambda epoch: cosine_rate(rate, epoch, epochs)
                 ),
                 SaveWeightsEachEpoch(directory, state, config.patience),
             ],
