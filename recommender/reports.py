@@ -11,7 +11,7 @@ from django.conf import settings
 
 from faces.classifier import EMOTIONS
 from music.mood import MOODS
-from recommender.models import EmotionCorrection
+from recommender.models import EmotionCorrection, SceneCorrection
 from recommender.wording import adjective
 
 # The plots staff may open (served by the admin, staff only); nothing else in
@@ -241,6 +241,20 @@ def correction_matrix():
     ]
     return {
         "labels": [adjective(emotion) for emotion in EMOTIONS],
+        "rows": [(label, cells, sum(cells)) for label, cells in rows],
+        "total": sum(counts.values()),
+    }
+
+
+def scene_correction_matrix():
+    """Scene corrections as rows of the scene model's mood x the one chosen."""
+    counts = {(c.predicted, c.chosen): c.count for c in SceneCorrection.objects.all()}
+    rows = [
+        (predicted, [counts.get((predicted, chosen), 0) for chosen in MOODS])
+        for predicted in MOODS
+    ]
+    return {
+        "labels": list(MOODS),
         "rows": [(label, cells, sum(cells)) for label, cells in rows],
         "total": sum(counts.values()),
     }
