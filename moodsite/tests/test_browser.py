@@ -13,13 +13,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from django.urls import reverse
-from PIL import Image
 
 from faces.analysis import FaceResult, analyze_rgb
 from faces.images import NOT_AN_IMAGE_MESSAGE
 from moodsite.testing import encode_image
 from moodsite.tests.conftest import browser_required, missing_browser_reason
-from moodsite.tests.pages import WAIT, fill_pool, upload
+from moodsite.tests.pages import WAIT, fill_pool, save_small_png, upload
 from recommender import services
 from recommender.mapping import mood_for
 from recommender.models import EmotionCorrection, Reading
@@ -447,14 +446,6 @@ def test_the_accessibility_check_finds_a_serious_problem(site):
     )
     problems = serious_accessibility_problems(browser)
     assert len(problems) == 1 and problems[0].startswith("image-alt (critical)")
-
-
-def save_small_png(path):
-    """Down to a 128-colour palette: the README's screenshots stay small."""
-    with Image.open(path) as shot:
-        small = shot.convert("RGB").quantize(colors=128)
-    small.save(path, optimize=True)
-    return path
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from faces.classifier import EMOTIONS
 from moodsite.tests.conftest import browser_required, missing_browser_reason
-from moodsite.tests.pages import fill_pool
+from moodsite.tests.pages import fill_pool, save_small_png
 from recommender import live
 from recommender.mapping import mood_for
 from recommender.wording import adjective, with_article
@@ -234,7 +234,9 @@ def test_live_camera_boxes_the_face_and_plays_songs_for_a_held_mood(
 
 
 @pytest.mark.parametrize("width, height", [(1280, 900), (390, 844)])
-def test_live_songs_are_in_view_beside_or_under_the_video(site, width, height):
+def test_live_songs_are_in_view_beside_or_under_the_video(
+    site, width, height, screenshots_dir
+):
     browser, url = site
     browser.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
@@ -258,6 +260,10 @@ def test_live_songs_are_in_view_beside_or_under_the_video(site, width, height):
         live_button.click()
         wait_for(browser, songs_of(mood_for(live_emotion(browser))), "no songs")
         song, video = rect(browser, "#live-songs .song"), rect(browser, "#live-video")
+        screen = "desktop" if width >= 720 else "phone"
+        shot = screenshots_dir / f"live-{screen}.png"
+        browser.save_screenshot(str(shot))
+        save_small_png(shot)
         assert 0 <= song["top"] and song["top"] + 40 <= height, song
         for button in ("live-freeze", "live-stop"):
             place = rect(browser, f"#{button}")

@@ -31,6 +31,7 @@
   var state = {};
   var minInterval = 200;
   var timer = null;
+  var songsSeen = false; // the first songs of this start() were brought into view
 
   goLive.hidden = false;
   goLive.addEventListener("click", function () {
@@ -57,6 +58,7 @@
     showError("");
     statusText.textContent = "";
     panel.scrollIntoView({ block: "start" });
+    songsSeen = false;
     loop += 1;
     sendFrame(loop);
   }
@@ -150,6 +152,13 @@
       var holder = document.createElement("div");
       holder.innerHTML = data.songs_html;
       songs.replaceChildren(holder.querySelector("#songs"));
+      var first = songs.querySelector(".song");
+      // The first songs: into view if the page was too short to scroll to them
+      // at the start (only once, so later changes never move the page).
+      if (!songsSeen && first && first.getBoundingClientRect().top > window.innerHeight - 120) {
+        first.scrollIntoView({ block: "nearest" });
+      }
+      songsSeen = true;
       // The live region: read out when the songs change, not on every frame.
       moodHeading.textContent = (main ? "You look " + main.feeling + ": songs" : "Songs") +
         " for " + data.music.mood_words + " mood";
