@@ -100,6 +100,7 @@ def emotion_report():
         "accuracy_label": (
             f"PublicTest accuracy ({report.get('public_test_size')} faces)"
         ),
+        "figures": emotion_figures(report),
         "data": [("FER2013 (fer2013.npz)", report.get("data_sha256", "—"))],
         "git_commit": report.get("git_commit", ""),
         "labels": labels,
@@ -107,6 +108,60 @@ def emotion_report():
         "per_class": per_class(labels, report.get("per_class", {})),
         "plots": present_plots("emotion"),
     }
+
+
+def emotion_figures(report):
+    """The emotion report's further figures as (label, text) rows, those it has."""
+    rows = []
+    ckplus = report.get("ckplus")
+    if isinstance(ckplus, dict) and "accuracy" in ckplus:
+        people = ckplus.get("per_subject", {})
+        rows.append(
+            (
+                f"CK+ accuracy ({ckplus.get('faces')} posed faces, never trained on)",
+                f"{ckplus['accuracy']:.4f}; per person median "
+                f"{people.get('median', '—')} of {people.get('subjects', '—')}",
+            )
+        )
+        recalls = ckplus.get("per_class", {})
+        rows.append(
+            (
+                "CK+ recall per class",
+                ", ".join(
+                    f"{name} {values['recall']:.2f}"
+                    for name, values in recalls.items()
+                    if values.get("support")
+                ),
+            )
+        )
+    if "expected_calibration_error" in report:
+        rows.append(
+            ("Calibration error (PublicTest)", report["expected_calibration_error"])
+        )
+    if "ms_per_face" in report:
+        rows.append(("Cost per face (1 thread)", f"{report['ms_per_face']} ms"))
+    if "training_seconds" in report:
+        rows.append(
+            (
+                "Training",
+                f"{report['training_seconds'] / 3600:.1f} h under "
+                f"{', '.join(_as_list(report.get('backend', '?')))}",
+            )
+        )
+    for member in report.get("members", []):
+        rows.append(
+            (
+                f"Member {member.get('folder')}",
+                f"PublicTest {member.get('public_test_accuracy')}, "
+                f"{member.get('epochs_trained')} epochs, "
+                f"{member.get('parameters')} parameters",
+            )
+        )
+    return rows
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
 
 
 def mood_report():
