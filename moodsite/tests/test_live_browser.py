@@ -311,3 +311,17 @@ def test_past_the_budget_the_page_says_so_waits_and_goes_on(site, monkeypatch):
         browser, lambda b: frames_answered(b) > frames and not error.is_displayed()
     )
     assert refusals.count(True) == 1
+
+
+def test_lift_my_mood_in_the_live_panel_changes_the_songs(site, monkeypatch):
+    browser, url = site
+    monkeypatch.setattr(live, "analyze_image", reading_on_her_face("sad"))
+    go_live(browser, url)
+    wait_for(browser, songs_of("sad"), "no sad songs appeared")
+    lift = browser.find_element(
+        By.CSS_SELECTOR, "#live-directions button[data-direction=lift]"
+    )
+    assert lift.text == "Lift my mood" and lift.get_attribute("aria-pressed") == "false"
+    lift.click()
+    assert lift.get_attribute("aria-pressed") == "true"
+    wait_for(browser, songs_of("happy"), "lifting never brought happy songs")

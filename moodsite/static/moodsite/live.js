@@ -66,6 +66,20 @@
   stopButton.addEventListener("click", stop);
   // Asking for the snapshot camera again ends the live one.
   document.getElementById("webcam-start").addEventListener("click", stop);
+  // Match or lift: sent with every frame; the server keeps it for the visit.
+  var directionButtons = document.querySelectorAll("#live-directions button");
+  directionButtons.forEach(function (button) {
+    button.addEventListener("click", function () {
+      directionButtons.forEach(function (other) {
+        other.setAttribute("aria-pressed", String(other === button));
+      });
+    });
+  });
+  function direction() {
+    var pressed = document.querySelector("#live-directions button[aria-pressed=true]");
+    return pressed ? pressed.dataset.direction : "";
+  }
+
   freezeButton.addEventListener("click", function () {
     frozen = !frozen;
     freezeButton.setAttribute("aria-pressed", String(frozen));
@@ -101,6 +115,7 @@
       body.append("frame", blob, "frame.jpg");
       body.append("state", JSON.stringify(state));
       if (frozen) body.append("frozen", "1");
+      if (direction()) body.append("music", direction());
       fetch(panel.dataset.frameUrl, {
         method: "POST",
         body: body,
