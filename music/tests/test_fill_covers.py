@@ -1,7 +1,10 @@
 """manage.py fill_covers: Spotify's tracks endpoint, else oEmbed, on the stand-in."""
 
 import io
+import shutil
 import socket
+import subprocess
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -134,3 +137,21 @@ def test_best_first_with_progress_fills_the_best_ranked_songs_first(standin):
         "covers: 4 of 5 songs asked, 4 found.",
         "covers: 5 of 5 songs asked, 5 found.",
     ]
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_run_fills_covers_in_the_background_before_serving():
+    repo = Path(__file__).resolve().parents[2]
+
+    def commands(*args):
+        shown = subprocess.run(
+            ["make", "-n", "run", *args], cwd=repo, capture_output=True, text=True
+        )
+        return shown.stdout.splitlines()
+
+    lines = commands()
+    fill = next(i for i, line in enumerate(lines) if "fill_covers" in line)
+    serve = next(i for i, line in enumerate(lines) if "runserver" in line)
+    assert fill < serve and lines[fill].rstrip().endswith("&")  # the site serves
+    assert "--if-reachable" in lines[fill] and "--progress" in lines[fill]
+    assert not any("fill_covers" in line for line in commands("COVERS=no"))
