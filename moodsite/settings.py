@@ -6,8 +6,10 @@ sets SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL. README "Settings" lists them al
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.checks.security.base import (
     SECRET_KEY_INSECURE_PREFIX,
     SECRET_KEY_MIN_LENGTH,
@@ -76,6 +78,8 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 # each part can still be set on its own.
 HTTPS = envbool("HTTPS", not DEBUG)
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", HTTPS)
+# Load balancers probe the health check over plain HTTP: it answers, not 301s.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", HTTPS)
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", HTTPS)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0)
@@ -88,6 +92,30 @@ if os.getenv("SECURE_PROXY_SSL_HEADER"):
     _header = os.environ["SECURE_PROXY_SSL_HEADER"].upper().replace("-", "_")
     SECURE_PROXY_SSL_HEADER = (f"HTTP_{_header}", "https")
 
+# Content-Security-Policy (django-csp): scripts and styles only from this site's
+# own files (the templates have no inline <script> or <style>), the Spotify
+# player's iframe, covers from Spotify's image hosts (any https: covers may come
+# from several CDNs), photo previews as data: URLs and webcam snapshots as
+# blob: URLs. Inline style *attributes* stay allowed: the result page places
+# face boxes and bars with them, and they cannot run code. The webcam needs no
+# directive (getUserMedia is governed by Permissions-Policy, not CSP).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", "https:"],
+        "media-src": [SELF, "blob:"],
+        "frame-src": ["https://open.spotify.com"],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+    }
+}
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -95,6 +123,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "faces",
     "music",
     "recommender",
@@ -110,8 +139,11 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Innermost, so it sees a view's database errors before anything else.
     "moodsite.middleware.DatabaseOutageMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "moodsite.urls"
@@ -144,6 +176,24 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The admin sign-in is throttled (django-axes): ADMIN_LOGIN_FAILURE_LIMIT wrong
+# passwords for one account (from any address), or from one address (for any
+# account), and that account or address is refused with a 429 for
+# ADMIN_LOGIN_COOLOFF_MINUTES, the right password included. Guessing on during
+# the cool-off starts it again. Attempts are kept in the database (admin: Axes).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("ADMIN_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("ADMIN_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin_locked.html"
+# The address is REMOTE_ADDR, as for the site's other limits (X-Forwarded-For
+# can be forged; a proxy in front must set REMOTE_ADDR).
+AXES_CLIENT_IP_CALLABLE = "moodsite.clients.client_address"
 
 _VALIDATORS = "django.contrib.auth.password_validation"
 AUTH_PASSWORD_VALIDATORS = [

@@ -70,6 +70,8 @@ def correct(request, reading_id):
     found = services.find_reading(reading_id)
     if found is None:
         return reading_gone(request)
+    if not visit.is_own_reading(request.session, found.pk):
+        return render(request, "recommender/not_yours.html", status=403)
     form = CorrectionForm(request.POST, reading=found)
     direction = direction_for(request, request.POST)
     if not form.is_valid():
@@ -120,6 +122,7 @@ def render_reading(request, recommendation, *, form=None, status=200):
         "page": recommendation.page,
         "more_url": reverse("recommender:more", args=[pick.mood]),
         "correction_form": form,
+        "can_correct": visit.is_own_reading(request.session, reading.pk),
         "emotion_choices": emotion_choices(),
     }
     return render(request, "recommender/result.html", context, status=status)

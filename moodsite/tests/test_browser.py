@@ -22,7 +22,7 @@ from moodsite.tests.pages import WAIT, fill_pool, save_small_png, upload
 from recommender import services
 from recommender.mapping import mood_for
 from recommender.models import EmotionCorrection, Reading
-from recommender.tests.conftest import face
+from recommender.tests.conftest import face, signed_session_with_reading
 from recommender.wording import EMOTION_ADJECTIVES
 
 # Skip before the stand-in model is built; with REQUIRE_BROWSER=1 the browser
@@ -380,19 +380,37 @@ def test_every_face_and_the_group_can_be_chosen_by_mouse_and_keyboard(site):
     assert browser.execute_script("return window.stillTheSamePage") is True
 
 
+def made_here(browser, url, reading):
+    """The browser becomes the one that sent the reading's photo."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    browser.get(url + reverse("faces:home"))
+    browser.add_cookie(
+        {
+            "name": settings.SESSION_COOKIE_NAME,
+            "value": signed_session_with_reading(session, reading),
+            "path": "/",
+        }
+    )
+
+
 def test_not_quite_lets_the_visitor_pick_the_emotion_and_the_songs_follow(site):
     browser, url = site
     reading = services.save_reading(
         faces=[face("surprise", 0.33)], image_size=(300, 300)
     )
+    made_here(browser, url, reading)
     headline = open_reading(browser, url, reading)
-    assert headline.text == "Hard to tell — they look closest to surprised"
+    assert headline.text == "Hard to tell — you look closest to surprised"
     browser.execute_script("window.stillTheSamePage = true")
 
     browser.find_element(By.CSS_SELECTOR, ".correction summary").click()
     browser.find_element(By.CSS_SELECTOR, "input[name=emotion][value=sad]").click()
     browser.find_element(By.CSS_SELECTOR, "#correction-form button").click()
-    wait_for_text(browser, "#headline", "They said they feel sad")
+    wait_for_text(browser, "#headline", "You said you feel sad")
     assert all(name.startswith("sad song ") for name in song_names(browser))
     assert browser.switch_to.active_element.get_attribute("id") == "headline"
     assert browser.current_url.endswith("?face=1")
@@ -500,6 +518,7 @@ def test_screenshots_of_the_main_pages(
     home = save_small_png(screenshot(f"home-{screen}"))
 
     reading, photo = group_photo_reading(astronaut, browser)
+    made_here(browser, url, reading)  # the sender's page, with "Not quite?"
     browser.execute_script(
         "sessionStorage.setItem(arguments[0], arguments[1])",
         f"moodsite:photo:{reading.pk}",
@@ -566,6 +585,7 @@ def test_match_or_lift_and_the_unsure_choices_work_in_the_page(site):
                           emotion="sad")],
         image_size=(300, 300),
     )  # fmt: skip
+    made_here(browser, url, reading)  # only the sender may answer for the face
     open_reading(browser, url, reading)
     assert "Songs for a sad mood" in browser.find_element(By.ID, "songs-heading").text
     browser.find_element(By.LINK_TEXT, "Lift my mood").click()

@@ -18,12 +18,28 @@ def face(emotion, p=0.8, box=(10, 10, 100, 100)):
     return FaceResult(box=box, probabilities=probabilities(emotion, p), emotion=emotion)
 
 
+def signed_session_with_reading(session, reading):
+    """The session cookie's value once `reading` is one this browser made."""
+    visit.remember_own_reading(session, reading.pk)
+    session.save()
+    return session.session_key
+
+
+def claim(client, reading):
+    """`client` becomes the browser that sent the reading's photo."""
+    key = signed_session_with_reading(client.session, reading)
+    client.cookies[settings.SESSION_COOKIE_NAME] = key
+
+
 @pytest.fixture
-def make_reading(db):
-    """make_reading(face(...), face(...), size=(640, 480)) -> a saved Reading."""
+def make_reading(db, client):
+    """make_reading(face(...), face(...), size=(640, 480)) -> a saved Reading,
+    made (as by an upload) by the test's `client`."""
 
     def make(*faces, size=(640, 480)):
-        return services.save_reading(faces=list(faces), image_size=size)
+        reading = services.save_reading(faces=list(faces), image_size=size)
+        claim(client, reading)
+        return reading
 
     return make
 
@@ -34,11 +50,3 @@ def all_moods(make_songs):
     from music.mood import MOODS
 
     return {mood: make_songs(mood, 3) for mood in MOODS}
-
-
-def claim(client, reading):
-    """The test client's visit sent `reading`'s photo (as the upload page says)."""
-    session = client.session
-    visit.remember_own_reading(session, reading.pk)
-    session.save()
-    client.cookies[settings.SESSION_COOKIE_NAME] = session.session_key

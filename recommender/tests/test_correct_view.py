@@ -66,9 +66,11 @@ def test_needs_the_csrf_token_like_every_page_form(make_reading):
 def test_a_shared_links_reader_is_told_what_they_said_not_you(
     client, make_reading, all_moods
 ):
-    reading = make_reading(face("happy", 0.9))
+    from django.test import Client
+
+    reading = make_reading(face("happy", 0.9))  # sent by `client`
     correct(client, reading, choice="1", emotion="sad")
-    body = client.get(reverse("recommender:reading", args=[reading.pk])).content
+    body = Client().get(reverse("recommender:reading", args=[reading.pk])).content
     assert "They said they feel <em>sad</em>" in body.decode()
     assert b"You said" not in body
 
@@ -96,3 +98,19 @@ def test_a_sure_reading_offers_no_one_tap_choice(client, make_reading, all_moods
     reading = make_reading(face("sad", 0.9))
     body = client.get(reverse("recommender:reading", args=[reading.pk])).content
     assert b'id="unsure-form"' not in body
+
+
+def test_another_browser_with_the_link_cannot_correct_it(make_reading):
+    from django.test import Client
+
+    reading = make_reading(face("happy"))
+    other = Client()
+    page = other.get(reverse("recommender:reading", args=[reading.pk]))
+    assert page.status_code == 200
+    assert b"Not quite?" not in page.content
+
+    response = correct(other, reading, choice="1", emotion="sad")
+
+    assert response.status_code == 403
+    assert b"Only the sender can correct" in response.content
+    assert not EmotionCorrection.objects.exists()
