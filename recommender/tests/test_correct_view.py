@@ -114,3 +114,11 @@ def test_another_browser_with_the_link_cannot_correct_it(make_reading):
     assert response.status_code == 403
     assert b"Only the sender can correct" in response.content
     assert not EmotionCorrection.objects.exists()
+
+
+def test_a_shared_links_reader_gets_no_one_tap_choice(make_reading, all_moods):
+    from django.test import Client
+
+    reading = make_reading(face("surprise", 0.33))
+    body = Client().get(reverse("recommender:reading", args=[reading.pk])).content
+    assert b"Hard to tell" in body and b'id="unsure-form"' not in body
