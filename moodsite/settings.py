@@ -245,6 +245,10 @@ FILE_UPLOAD_HANDLERS = [
 
 # Where the trained models live; the runtime classes read them from here.
 MODELS_DIR = Path(os.getenv("MODELS_DIR") or BASE_DIR / "saved_models")
+# Serve emotion_model.keras when the .tflite is missing. Off: it loads
+# TensorFlow into every worker (728 MB instead of 165 MB), so a missing .tflite
+# is reported (503, /healthz) instead.
+EMOTION_MODEL_KERAS_FALLBACK = envbool("EMOTION_MODEL_KERAS_FALLBACK", False)
 
 # How many songs one page of recommendations shows.
 SONGS_PER_PAGE = envint("SONGS_PER_PAGE", 6)
