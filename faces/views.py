@@ -60,9 +60,11 @@ def home(request):
             raise
         # The photo was read; only the songs (and the result URL) need the database.
         emotion = faces[0].emotion
-        return songs_unavailable(request, emotion=emotion, mood=mood_for(emotion))
-    visit.remember_reading(request.session, reading.pk)
-    return see_other(reading_url(reading))
+        mood = mood_for(emotion, visit.direction(request.session))
+        return songs_unavailable(request, emotion=emotion, mood=mood)
+    visit.remember_own_reading(request.session, reading.pk)
+    direction = visit.direction(request.session)
+    return see_other(reading_url(reading, direction=direction))
 
 
 def _home_with_notice(request, message, *, status):

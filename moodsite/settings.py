@@ -206,6 +206,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Sessions live in a signed cookie: an anonymous visit writes no database row,
 # and what it keeps (the last reading, a seed and a position per mood:
 # recommender/visit.py) stays a few hundred bytes however long the visit.
+# Under /api/ a refused request is JSON like every API answer (moodsite.errors).
+CSRF_FAILURE_VIEW = "moodsite.errors.csrf_failure"
 SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 14 * 24 * 3600)
 
@@ -289,6 +291,10 @@ SPOTIFY_MAX_RETRY_AFTER = envint("SPOTIFY_MAX_RETRY_AFTER", 60)
 # means this site's /spotify/callback/ as the request reached it (Spotify
 # accepts http only on a loopback IP such as 127.0.0.1, never "localhost").
 SPOTIFY_REDIRECT_URI = os.getenv("SPOTIFY_REDIRECT_URI", "")
+# A new Spotify app is in development mode (only listeners its owner added may
+# connect); the Connect card says so until this is set false after Spotify's
+# extended-quota review.
+SPOTIFY_DEVELOPMENT_MODE = envbool("SPOTIFY_DEVELOPMENT_MODE", True)
 SPOTIFY_ACCOUNTS_URL = os.getenv(
     "SPOTIFY_ACCOUNTS_URL", "https://accounts.spotify.com/"
 )

@@ -14,7 +14,6 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DatabaseError
 from django.http import JsonResponse
 from django.http.multipartparser import MultiPartParserError
-from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
 from faces.analysis import analyze_photo
@@ -27,11 +26,12 @@ from faces.classifier import (
 from faces.forms import PhotoUploadForm
 from faces.images import Busy, too_large_message
 from moodsite.database import is_outage
-from moodsite.errors import RETRY_AFTER, songs_unavailable
+from moodsite.errors import RETRY_AFTER, api_error, songs_unavailable
 from music.models import Song
 from music.mood import MODEL_FILENAME, MOODS
 from recommender import services, throttle
-from recommender.mapping import mood_for
+from recommender.mapping import DIRECTIONS, MATCH, mood_for
+from recommender.views import reading_url
 
 logger = logging.getLogger(__name__)
 
@@ -50,10 +50,7 @@ TOO_LARGE_CODES = {"too_large"}
 
 
 def error(status, code, message):
-    return JsonResponse(
-        {"error": {"status": status, "code": code, "message": message}},
-        status=status,
-    )
+    return api_error(status, code, message)
 
 
 def method_not_allowed(allowed):
@@ -64,9 +61,18 @@ def method_not_allowed(allowed):
 
 @csrf_exempt  # no cookies or session: see the module docstring
 def analyze(request):
-    """POST a photo (multipart field `image`): its faces, mood and first songs."""
+    """POST a photo (multipart field `image`): its faces, mood and first songs.
+
+    `music=lift` (in the query or the form) lifts the mood rather than
+    matching it (recommender.mapping).
+    """
     if request.method != "POST":
         return method_not_allowed("POST")
+    direction = request.GET.get("music") or MATCH
+    if direction not in DIRECTIONS:
+        return error(
+            400, "bad_music", f"music must be one of: {', '.join(DIRECTIONS)}."
+        )
     if not throttle.allow_analysis(request):
         return error(429, "throttled", throttle.THROTTLED_MESSAGE)
     try:
@@ -75,6 +81,11 @@ def analyze(request):
         return error(413, "too_large", too_large_message())
     except (MultiPartParserError, SuspiciousOperation):
         return error(400, "bad_upload", BAD_UPLOAD_MESSAGE)
+    direction = request.POST.get("music") or direction
+    if direction not in DIRECTIONS:
+        return error(
+            400, "bad_music", f"music must be one of: {', '.join(DIRECTIONS)}."
+        )
     form = PhotoUploadForm(data={}, files={"photo": upload} if upload else {})
     try:
         valid = form.is_valid()  # decodes the photo
@@ -106,16 +117,18 @@ def analyze(request):
         )
     try:
         recommendation = services.recommend_for_photo(
-            faces=faces, image_size=photo.size
+            faces=faces, image_size=photo.size, direction=direction
         )
     except DatabaseError as exc:
         if not is_outage(exc):
             raise
         emotion = faces[0].emotion
-        return songs_unavailable(request, emotion=emotion, mood=mood_for(emotion))
+        mood = mood_for(emotion, direction)
+        return songs_unavailable(request, emotion=emotion, mood=mood)
     return JsonResponse(recommendation_json(request, recommendation))
 
 
+@csrf_exempt  # no cookies or session: a POST gets the JSON 405, not a CSRF page
 def songs(request):
     """GET ?mood=calm&exclude=1,2&limit=6: the next songs of a mood."""
     if request.method != "GET":
@@ -194,18 +207,19 @@ def mood_model_version():
 
 def recommendation_json(request, recommendation):
     reading, pick = recommendation.reading, recommendation.pick
-    result_url = reverse("recommender:reading", args=[reading.pk])
+    result_url = reading_url(reading, direction=pick.direction)
     body = {
         "faces": [
             {
                 "box": dict(
                     zip(("x", "y", "width", "height"), face["box"], strict=True)
                 ),
-                **pick_json(reading.pick(str(number))),
+                **pick_json(reading.pick(str(number), pick.direction)),
             }
             for number, face in enumerate(reading.faces, start=1)
         ],
         "mood": pick.mood,
+        "music": pick.direction,
         "music_follows": pick.key,
         "songs": [song_json(song) for song in recommendation.page.songs],
         "result_url": request.build_absolute_uri(result_url),

@@ -44,9 +44,9 @@ from faces.images import FORMATS, Busy, InvalidImage, human_size
 from moodsite.errors import RETRY_AFTER
 from music.mood import MOODS
 from music.spotify_account import taste_for_request
-from recommender import services
+from recommender import services, visit
 from recommender.mapping import mood_for
-from recommender.wording import adjective
+from recommender.wording import adjective, with_article
 
 # The page sends about 480 px frames (a JPEG of 20-60 KB); anything far bigger
 # is not a live frame, and would make every analysis slow.
@@ -251,7 +251,9 @@ def _answer_frame(request):
         logger.error("Emotion model unavailable: %s", unavailable)
         return error(UNAVAILABLE_MESSAGE, 503)
 
-    mood = mood_for(faces[0].emotion) if faces else None
+    # Matched or lifted as the visit last chose on a result page.
+    direction = visit.direction(request.session)
+    mood = mood_for(faces[0].emotion, direction) if faces else None
     at = now()
     hold_seconds = settings.LIVE_MOOD_HOLD_SECONDS
     before = MoodHold.from_json(request.POST.get("state"))
@@ -270,6 +272,11 @@ def _answer_frame(request):
             "mood": after.playing,
             "next_mood": after.candidate,
             "changes_in": seconds_to_change(after, at=at, hold_seconds=hold_seconds),
+            # With their article ("an energetic"), for the page's sentences.
+            "mood_words": with_article(after.playing) if after.playing else None,
+            "next_mood_words": (
+                with_article(after.candidate) if after.candidate else None
+            ),
         },
         "state": asdict(after),
         "min_interval_ms": math.ceil(1000 / settings.LIVE_FRAMES_PER_SECOND),

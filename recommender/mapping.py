@@ -1,9 +1,17 @@
-"""The fixed emotion → music mood mapping: the one place it is written down."""
+"""The fixed emotion → music mood mappings: the one place they are written down.
+
+A visitor chooses between two: *Match my mood* (MATCH, what the site always
+did) and *Lift my mood* (LIFT, music that leads away from a low mood).
+"""
 
 from faces.classifier import EMOTIONS
 from music.mood import MOODS
 
-# Negative, tense emotions get calm music (to soothe, not to match); surprise
+MATCH = "match"
+LIFT = "lift"
+DIRECTIONS = (MATCH, LIFT)
+
+# Match: negative, tense emotions get calm music (to soothe, not to match); surprise
 # gets energy; happy and neutral get happy songs; sad gets sad songs.
 EMOTION_TO_MOOD = {
     "angry": "calm",
@@ -15,9 +23,29 @@ EMOTION_TO_MOOD = {
     "neutral": "happy",
 }
 
-assert set(EMOTION_TO_MOOD) == set(EMOTIONS), "every emotion needs a mood"
-assert set(EMOTION_TO_MOOD.values()) <= set(MOODS), "moods must be music.mood.MOODS"
+# Lift: sadness gets happy songs, neutral gets energy, tension still gets calm
+# (energy would feed it); moods already up stay where they are.
+LIFT_EMOTION_TO_MOOD = {
+    "angry": "calm",
+    "disgust": "calm",
+    "fear": "calm",
+    "happy": "happy",
+    "sad": "happy",
+    "surprise": "energetic",
+    "neutral": "energetic",
+}
+
+MAPPINGS = {MATCH: EMOTION_TO_MOOD, LIFT: LIFT_EMOTION_TO_MOOD}
+
+for _mapping in MAPPINGS.values():
+    assert set(_mapping) == set(EMOTIONS), "every emotion needs a mood"
+    assert set(_mapping.values()) <= set(MOODS), "moods must be music.mood.MOODS"
 
 
-def mood_for(emotion):
-    return EMOTION_TO_MOOD[emotion]
+def mood_for(emotion, direction=MATCH):
+    return MAPPINGS[direction][emotion]
+
+
+def direction_or_default(value):
+    """A direction from a URL, a form or a session: MATCH unless it is a known one."""
+    return value if value in DIRECTIONS else MATCH

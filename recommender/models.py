@@ -9,7 +9,8 @@ from django.db import models
 from django.utils import timezone
 
 from faces.classifier import EMOTIONS
-from recommender.mapping import mood_for
+from recommender import wording
+from recommender.mapping import MATCH, mood_for
 from recommender.wording import adjective, emotion_choices
 
 # The choice that blends every face (weighted by its size); faces are "1", "2"...
@@ -49,7 +50,8 @@ class Reading(models.Model):
     created = models.DateTimeField(default=timezone.now, db_index=True)
     image_width = models.PositiveIntegerField()
     image_height = models.PositiveIntegerField()
-    # [{"box": [x, y, w, h], "probabilities": {emotion: p}}], largest face first.
+    # [{"box": [x, y, w, h], "probabilities": {emotion: p}}], left to right (by
+    # the box's left edge) so that face 1 is the leftmost, as people count.
     faces = models.JSONField()
     # {"1": "fear", "group": "sad"}: the emotion a visitor chose for a choice.
     corrections = models.JSONField(default=dict, blank=True)
@@ -75,8 +77,12 @@ class Reading(models.Model):
         """A group photo's music follows the group; a portrait's, its face."""
         return GROUP if len(self.faces) >= 2 else "1"
 
-    def pick(self, key=None):
-        """The Pick for a choice key (default: default_choice()); None if unknown."""
+    def pick(self, key=None, direction=MATCH):
+        """The Pick for a choice key (default: default_choice()); None if unknown.
+
+        `direction`: recommender.mapping's MATCH or LIFT, what the music does
+        with the emotion.
+        """
         key = key or self.default_choice()
         if key not in self.choice_keys():
             return None
@@ -88,10 +94,12 @@ class Reading(models.Model):
             key=key,
             probabilities=probabilities,
             corrected=self.corrections.get(key, ""),
+            direction=direction,
+            face_count=len(self.faces),
         )
 
-    def picks(self):
-        return [self.pick(key) for key in self.choice_keys()]
+    def picks(self, direction=MATCH):
+        return [self.pick(key, direction) for key in self.choice_keys()]
 
 
 def blend(faces):
@@ -115,6 +123,8 @@ class Pick:
     key: str
     probabilities: dict
     corrected: str = ""  # the emotion the visitor chose instead, if they did
+    direction: str = MATCH  # what the music does with the emotion (mapping)
+    face_count: int = 1  # how many faces the reading has
 
     @property
     def is_group(self):
@@ -139,7 +149,12 @@ class Pick:
 
     @property
     def mood(self):
-        return mood_for(self.emotion)
+        return mood_for(self.emotion, self.direction)
+
+    @property
+    def why(self):
+        """Why the music is in its mood, where the names alone don't say it."""
+        return wording.why(self.emotion, self.direction)
 
     @property
     def uncertain(self):
@@ -155,13 +170,25 @@ class Pick:
 
     @property
     def headline_prefix(self):
-        """The words before the emotion: "You look" [afraid]."""
-        if self.corrected:
-            return "You said you feel" if not self.is_group else "You said you all feel"
-        who = "together you look" if self.is_group else "you look"
-        if self.uncertain:
-            return f"Hard to tell — {who} closest to"
-        return who[0].upper() + who[1:]
+        """The words before the emotion, for the visitor who sent the photo."""
+        return self.headline_for(own=True)
+
+    def headline_for(self, *, own):
+        """The words before the emotion: "You look" [afraid]; "They look" for
+        someone else's photo (a shared link)."""
+        return wording.headline_prefix(
+            is_group=self.is_group,
+            face_number=self.key,
+            face_count=self.face_count,
+            corrected=self.corrected,
+            uncertain=self.uncertain,
+            own=own,
+        )
+
+    @property
+    def two_likeliest(self):
+        """The two likeliest emotions, offered as choices when the reading is unsure."""
+        return [emotion for emotion, _ in self.sorted_probabilities[:2]]
 
     @property
     def sorted_probabilities(self):

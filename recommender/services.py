@@ -14,6 +14,7 @@ from django.db.models import F
 
 from faces.classifier import EMOTIONS, read_version
 from recommender import selection, visit
+from recommender.mapping import MATCH
 from recommender.models import EmotionCorrection, Pick, Reading
 
 
@@ -28,8 +29,9 @@ def save_reading(*, faces, image_size):
     """Keep what the model read in a photo (never the photo) and return the Reading.
 
     `faces`: the analysis' face results (anything with .box and
-    .probabilities), largest first; `image_size`: (width, height) of the
-    pixels the boxes refer to. Expired readings are purged on this write.
+    .probabilities); `image_size`: (width, height) of the pixels the boxes
+    refer to. The faces are kept left to right, so that face 1 is the one
+    people count first. Expired readings are purged on this write.
     """
     if not faces:
         raise ValueError("a reading needs at least one face")
@@ -40,29 +42,39 @@ def save_reading(*, faces, image_size):
         image_height=height,
         faces=[
             {"box": [int(v) for v in face.box], "probabilities": face.probabilities}
-            for face in faces
+            for face in sorted(faces, key=lambda face: face.box[0])
         ],
         emotion_model_version=read_version(settings.MODELS_DIR),
     )
 
 
-def recommend_for_photo(*, faces, image_size, session=None, exclude=(), prefer=None):
+def recommend_for_photo(
+    *, faces, image_size, session=None, prefer=None, direction=MATCH
+):
     """Save the reading and pick the first songs for its default choice."""
     reading = save_reading(faces=faces, image_size=image_size)
-    pick = reading.pick()
-    page = songs_for_mood(
-        mood=pick.mood, session=session, exclude=exclude, prefer=prefer
+    return reading_songs(
+        reading=reading, session=session, prefer=prefer, direction=direction
     )
-    return Recommendation(reading=reading, pick=pick, page=page)
 
 
-def reading_songs(*, reading, choice=None, session=None, prefer=None):
-    """The next songs for one choice ("1", "2", ... or "group") of a reading.
+def reading_songs(*, reading, choice=None, session=None, prefer=None, direction=MATCH):
+    """The first songs for one choice ("1", "2", ... or "group") of a reading.
 
-    An unknown choice falls back to the reading's default one.
+    The same each time for the same reading, choice, emotion (a correction
+    changes it) and direction (match or lift), so a result URL keeps its songs
+    when reloaded or shared; with a session, the visit's *More songs* goes on
+    from them. An unknown choice falls back to the reading's default one.
     """
-    pick = reading.pick(choice) or reading.pick()
-    page = songs_for_mood(mood=pick.mood, session=session, prefer=prefer)
+    pick = reading.pick(choice, direction) or reading.pick(None, direction)
+    place = selection.Place.for_key(
+        f"{reading.pk}:{pick.key}:{pick.emotion}:{direction}"
+    )
+    page = selection.next_songs(
+        pick.mood, place, settings.SONGS_PER_PAGE, prefer=prefer
+    )
+    if session is not None:
+        visit.record_page(session, page)
     return Recommendation(reading=reading, pick=pick, page=page)
 
 

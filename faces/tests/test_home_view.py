@@ -61,6 +61,11 @@ def test_a_face_is_kept_as_a_reading_and_answered_with_a_303_to_its_page(
     songs = page.context["page"].songs
     assert songs and all(song.mood == pick.mood for song in songs)
     assert b"Open in Spotify" in page.content
+    # The sender's own photo speaks to them.
+    assert page.context["headline_prefix"] in (
+        "You look",
+        "Hard to tell — you look closest to",
+    )
     # The browser that sent the photo may correct its reading (only it may).
     assert b"Not quite?" in page.content
     # The photo itself is neither stored nor sent back.

@@ -103,7 +103,7 @@ def test_api_with_the_database_down_still_gives_the_reading(
     response = client.post(reverse("recommender:api-analyze"), {"image": photo})
     assert response.status_code == 503 and response["Retry-After"]
     body = response.json()
-    assert body["error"] == "songs_unavailable"
+    assert body["error"]["code"] == "songs_unavailable"
     assert body["emotion"] in EMOTIONS and body["mood"] in MOODS
 
 

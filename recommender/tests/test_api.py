@@ -195,3 +195,43 @@ def test_bad_song_queries_are_400(api, db, params, code):
     response = songs(api, **params)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == code
+
+
+def test_songs_answers_other_methods_with_the_json_405(client, db):
+    for method in ("post", "put", "delete"):
+        response = getattr(client, method)(reverse("recommender:api-songs"))
+        assert response.status_code == 405 and response["Allow"] == "GET"
+        assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_songs_post_with_csrf_checks_on_is_still_the_json_405(db):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(reverse("recommender:api-songs"))
+    assert response.status_code == 405
+    assert response.json()["error"]["status"] == 405
+
+
+@pytest.mark.usefixtures("stand_in_emotion_model")
+def test_analyze_lifts_the_mood_when_asked_and_its_page_shows_the_same_songs(
+    api, all_moods, monkeypatch, settings
+):
+    settings.SONGS_PER_PAGE = 2
+    monkeypatch.setattr(
+        "recommender.api.analyze_photo", lambda photo: [face("sad", 0.9)]
+    )
+    url = reverse("recommender:api-analyze") + "?music=lift"
+    photo = SimpleUploadedFile("p.png", encode_image(_gray()))
+    body = api.post(url, {"image": photo}).json()
+    assert body["mood"] == "happy" and body["music"] == "lift"
+    assert body["result_url"].endswith("?music=lift")
+    page = Client().get(body["result_url"])
+    assert [s.pk for s in page.context["page"].songs] == [
+        s["id"] for s in body["songs"]
+    ]
+
+
+def test_analyze_refuses_an_unknown_music_direction(api, db):
+    response = api.post(reverse("recommender:api-analyze") + "?music=sideways")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_music"

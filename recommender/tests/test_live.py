@@ -22,7 +22,7 @@ from music.mood import MOODS
 from recommender import live
 from recommender.live import FrameBudget, MoodHold, seconds_to_change, settle_mood
 from recommender.mapping import mood_for
-from recommender.wording import adjective
+from recommender.wording import adjective, with_article
 
 URL = reverse("recommender:live_frame")
 HOLD = 3
@@ -93,9 +93,22 @@ def test_a_face_frame_gets_its_boxes_emotions_and_mood(
         "mood": None,
         "next_mood": answer["mood"],
         "changes_in": HOLD,
+        "mood_words": None,
+        "next_mood_words": with_article(answer["mood"]),
     }
     assert "songs_html" not in answer
     assert answer["min_interval_ms"] == 200
+
+
+def music(mood, next_mood, changes_in):
+    """A frame answer's "music", with the moods' words ("an energetic")."""
+    return {
+        "mood": mood,
+        "next_mood": next_mood,
+        "changes_in": changes_in,
+        "mood_words": with_article(mood) if mood else None,
+        "next_mood_words": with_article(next_mood) if next_mood else None,
+    }
 
 
 def test_songs_come_once_the_mood_has_held(
@@ -108,12 +121,12 @@ def test_songs_come_once_the_mood_has_held(
 
     clock.time += HOLD - 0.5
     early = post_frame(client, face_frame, state=first["state"]).json()
-    assert early["music"] == {"mood": None, "next_mood": mood, "changes_in": 0.5}
+    assert early["music"] == music(None, mood, 0.5)
     assert "songs_html" not in early
 
     clock.time += 0.5
     settled = post_frame(client, face_frame, state=early["state"]).json()
-    assert settled["music"] == {"mood": mood, "next_mood": None, "changes_in": None}
+    assert settled["music"] == music(mood, None, None)
     html = settled["songs_html"]
     assert 'id="songs"' in html and "<html" not in html
     assert all(song.name in html for song in songs[mood])
@@ -160,7 +173,7 @@ def test_frozen_songs_stay_until_resumed(
     playing_other = {"playing": other, "candidate": mood, "since": clock.time - 60}
 
     frozen = post_frame(client, face_frame, state=playing_other, frozen=True).json()
-    assert frozen["music"] == {"mood": other, "next_mood": mood, "changes_in": 0}
+    assert frozen["music"] == music(other, mood, 0)
     assert "songs_html" not in frozen
 
     resumed = post_frame(client, face_frame, state=frozen["state"]).json()

@@ -43,7 +43,7 @@
     } else {
       navigator.mediaDevices.getUserMedia({ video: true, audio: false })
         .then(start)
-        .catch(function () { alert("The webcam could not be opened."); });
+        .catch(function (error) { window.moodsite.cameraProblem(error); });
     }
   });
 
@@ -67,6 +67,8 @@
   freezeButton.addEventListener("click", function () {
     frozen = !frozen;
     freezeButton.setAttribute("aria-pressed", String(frozen));
+    // The label says what pressing it does now.
+    freezeButton.textContent = frozen ? "Let songs change" : "Freeze songs";
   });
 
   function stop() {
@@ -149,8 +151,8 @@
       holder.innerHTML = data.songs_html;
       songs.replaceChildren(holder.querySelector("#songs"));
       // The live region: read out when the songs change, not on every frame.
-      moodHeading.textContent = "You look " + main.feeling + ": songs for a " +
-        data.music.mood + " mood";
+      moodHeading.textContent = (main ? "You look " + main.feeling + ": songs" : "Songs") +
+        " for " + data.music.mood_words + " mood";
     }
   }
 
@@ -177,7 +179,7 @@
       statusText.textContent = "Songs frozen" + (music.next_mood
         ? ": the mood now is " + music.next_mood + "; unfreeze to follow it." : ".");
     } else if (music.next_mood) {
-      statusText.textContent = "Seeing a " + music.next_mood + " mood: the songs change in " +
+      statusText.textContent = "Seeing " + music.next_mood_words + " mood: the songs change in " +
         Math.ceil(music.changes_in) + " s if it lasts.";
     } else {
       statusText.textContent = "";
