@@ -33,6 +33,28 @@ def stand_in_emotion_model(settings, emotion_models_dir):
 
 
 @pytest.fixture(scope="session")
+def broken_emotion_models(tmp_path_factory):
+    """{"nan": folder, "fails": folder}: models that load but cannot serve."""
+    return {
+        fault: testing.build_broken_emotion_model(
+            tmp_path_factory.mktemp(f"broken_{fault}"), fault
+        )
+        for fault in ("nan", "fails")
+    }
+
+
+@pytest.fixture(params=["nan", "fails"])
+def broken_emotion_model(request, settings, broken_emotion_models):
+    """The site runs on a model that answers NaN, or fails when run."""
+    from faces import classifier
+
+    settings.MODELS_DIR = broken_emotion_models[request.param]
+    classifier.clear_cache()
+    yield request.param
+    classifier.clear_cache()
+
+
+@pytest.fixture(scope="session")
 def scene_models_dir(tmp_path_factory):
     """A folder holding a stand-in scene model (colour decides the mood)."""
     return testing.build_tiny_scene_model(tmp_path_factory.mktemp("scene_models"))

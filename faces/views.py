@@ -2,13 +2,14 @@
 
 import base64
 import io
+import logging
 
 from django.db import DatabaseError
 from django.shortcuts import render
 from PIL import Image
 
 from faces.analysis import analyze_photo
-from faces.classifier import ModelNotAvailable
+from faces.classifier import VISITOR_MESSAGE, ModelNotAvailable
 from faces.forms import PhotoUploadForm
 from faces.images import Busy
 from faces.scene import SceneModelNotAvailable
@@ -18,6 +19,8 @@ from music.mood import MOODS
 from recommender import services, throttle, visit
 from recommender.mapping import mood_for
 from recommender.views import reading_url, see_other
+
+logger = logging.getLogger(__name__)
 
 
 def home(request):
@@ -48,7 +51,10 @@ def home(request):
     try:
         faces = analyze_photo(photo)
     except ModelNotAvailable as error:
-        return render(request, "faces/unavailable.html", {"error": error}, status=503)
+        # The details (paths, what to run) are for the operator, not the visitor.
+        logger.error("Emotion model unavailable: %s", error)
+        context = {"message": VISITOR_MESSAGE}
+        return render(request, "faces/unavailable.html", context, status=503)
     if not faces:
         return _scene(request, photo)
     try:

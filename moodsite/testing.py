@@ -94,6 +94,32 @@ def build_tiny_emotion_model(models_dir):
     return models_dir
 
 
+def build_broken_emotion_model(models_dir, fault):
+    """A .tflite with the emotion model's shapes that loads but cannot serve.
+
+    fault="nan": every answer is NaN (weights of NaN). fault="fails": it
+    reshapes to a fixed batch of one, so LiteRT refuses to run it on the
+    batches the site sends (a face and its mirror image are already two).
+    """
+    import keras
+    import tensorflow as tf
+
+    inputs = keras.Input((48, 48, 1))
+    x = keras.layers.GlobalAveragePooling2D()(inputs)
+    dense = keras.layers.Dense(7, activation="softmax")
+    outputs = dense(x)
+    if fault == "fails":
+        outputs = keras.layers.Lambda(lambda t: keras.ops.reshape(t, (1, 7)))(outputs)
+    model = keras.Model(inputs, outputs)
+    if fault == "nan":
+        kernel, bias = dense.get_weights()
+        dense.set_weights([np.full_like(kernel, np.nan), bias])
+    tflite = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    (models_dir / "emotion_model.tflite").write_bytes(tflite)
+    (models_dir / "emotion_model.json").write_text(json.dumps({"version": fault}))
+    return models_dir
+
+
 def build_tiny_scene_model(models_dir):
     """A stand-in scene model with the shipped one's inputs and outputs and a
     mood anyone can predict: mean red -> energetic, green -> happy, blue ->

@@ -6,6 +6,7 @@ to it and its POST is csrf_exempt. Errors carry the pages' messages.
 """
 
 import json
+import logging
 
 import numpy as np
 from django.conf import settings
@@ -16,7 +17,12 @@ from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 
 from faces.analysis import analyze_photo
-from faces.classifier import FACE_SIZE, EmotionClassifier, ModelNotAvailable
+from faces.classifier import (
+    FACE_SIZE,
+    VISITOR_MESSAGE,
+    EmotionClassifier,
+    ModelNotAvailable,
+)
 from faces.forms import PhotoUploadForm
 from faces.images import Busy, too_large_message
 from faces.scene import SceneModelNotAvailable
@@ -27,6 +33,8 @@ from music.mood import MODEL_FILENAME, MOODS
 from recommender import services, throttle
 from recommender.mapping import DIRECTIONS, MATCH, mood_for
 from recommender.views import reading_url
+
+logger = logging.getLogger(__name__)
 
 MAX_LIMIT = 50
 MAX_EXCLUDE = 1000
@@ -97,7 +105,8 @@ def analyze(request):
     try:
         faces = analyze_photo(photo)
     except ModelNotAvailable as exc:
-        return error(503, "model_unavailable", str(exc))
+        logger.error("Emotion model unavailable: %s", exc)
+        return error(503, "model_unavailable", VISITOR_MESSAGE)
     if not faces:
         return analyze_scene(request, photo)
     try:
@@ -194,27 +203,32 @@ def songs(request):
 def healthz(request):
     """200 with the model versions and songs per mood when all answer, else 503.
 
-    The emotion model is loaded and run on a blank face, as uploads use it.
-    The mood model is checked by its files and metadata only: pages never run
-    it (songs are classified offline), and loading it would pull TensorFlow
-    into every web process for the sake of a health check.
+    The emotion model is loaded and run on a blank face, as uploads use it,
+    and its answer must be finite (EmotionClassifier checks). The mood model
+    is checked by its files and metadata only: pages never run it (songs are
+    classified offline), and loading it would pull TensorFlow into every web
+    process for the sake of a health check. The answer names what is down;
+    the details (hosts, paths, what to run) go to the log, not to whoever asks.
     """
     problems, models, counts = [], {}, {}
     try:
         recommendable = Song.objects.recommendable()
         counts = {mood: recommendable.in_mood(mood).count() for mood in MOODS}
     except DatabaseError as exc:
-        problems.append(f"database: {exc}")
+        logger.error("Health check: database: %s", exc)
+        problems.append("database unavailable")
     try:
         classifier = EmotionClassifier()
         classifier.predict_proba(np.zeros((1, FACE_SIZE, FACE_SIZE), np.uint8))
         models["emotion"] = classifier.version
     except (ModelNotAvailable, OSError, ValueError, RuntimeError) as exc:
-        problems.append(f"emotion model: {exc}")
+        logger.error("Health check: emotion model: %s", exc)
+        problems.append("emotion model unavailable")
     try:
         models["mood"] = mood_model_version()
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        problems.append(f"mood model: {exc}")
+        logger.error("Health check: mood model: %s", exc)
+        problems.append("mood model unavailable")
     if problems:
         return JsonResponse({"status": "unavailable", "problems": problems}, status=503)
     return JsonResponse({"status": "ok", "models": models, "songs": counts})

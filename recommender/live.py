@@ -23,6 +23,7 @@ fresh page starts fresh and any worker process can answer.
 
 import io
 import json
+import logging
 import math
 import secrets
 import time
@@ -44,7 +45,7 @@ from moodsite.errors import RETRY_AFTER
 from music.mood import MOODS
 from music.spotify_account import taste_for_request
 from recommender import services, visit
-from recommender.mapping import mood_for
+from recommender.mapping import DIRECTIONS, mood_for
 from recommender.wording import adjective, with_article
 
 # The page sends about 480 px frames (a JPEG of 20-60 KB); anything far bigger
@@ -60,7 +61,11 @@ TOO_BIG_MESSAGE = (
     f"This frame is too big for the live camera (at most {human_size(MAX_FRAME_BYTES)} "
     f"and {MAX_FRAME_SIDE} px a side). Please send a smaller one."
 )
-UNAVAILABLE_MESSAGE = "The emotion model isn't installed, so the live camera is off."
+UNAVAILABLE_MESSAGE = (
+    "Reading faces is unavailable right now, so the live camera is off. "
+    "Please try again later."
+)
+logger = logging.getLogger(__name__)
 
 
 def now():
@@ -242,10 +247,14 @@ def _answer_frame(request):
         response = error(busy.message, 503)
         response["Retry-After"] = str(RETRY_AFTER)
         return response
-    except ModelNotAvailable:
+    except ModelNotAvailable as unavailable:
+        logger.error("Emotion model unavailable: %s", unavailable)
         return error(UNAVAILABLE_MESSAGE, 503)
 
-    # Matched or lifted as the visit last chose on a result page.
+    # Matched or lifted: as the page says (its Match/Lift buttons), else as the
+    # visit last chose.
+    if request.POST.get("music") in DIRECTIONS:
+        visit.choose_direction(request.session, request.POST["music"])
     direction = visit.direction(request.session)
     mood = mood_for(faces[0].emotion, direction) if faces else None
     at = now()
@@ -266,6 +275,7 @@ def _answer_frame(request):
             "mood": after.playing,
             "next_mood": after.candidate,
             "changes_in": seconds_to_change(after, at=at, hold_seconds=hold_seconds),
+            "direction": direction,
             # With their article ("an energetic"), for the page's sentences.
             "mood_words": with_article(after.playing) if after.playing else None,
             "next_mood_words": (

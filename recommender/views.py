@@ -133,7 +133,6 @@ def render_reading(request, recommendation, *, form=None, status=200):
         "page": recommendation.page,
         "more_url": reverse("recommender:more", args=[pick.mood]),
         "correction_form": form,
-        "can_correct": visit.is_own_reading(request.session, reading.pk),
         "emotion_choices": emotion_choices(),
     }
     return render(request, "recommender/result.html", context, status=status)

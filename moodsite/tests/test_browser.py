@@ -527,7 +527,7 @@ def test_screenshots_of_the_main_pages(
     home = save_small_png(screenshot(f"home-{screen}"))
 
     reading, photo = group_photo_reading(astronaut, browser)
-    made_here(browser, url, reading)  # the sender's page, with "Not quite?"
+    made_here(browser, url, reading)  # its sender's view, with "Not quite?"
     browser.execute_script(
         "sessionStorage.setItem(arguments[0], arguments[1])",
         f"moodsite:photo:{reading.pk}",
@@ -594,7 +594,7 @@ def test_match_or_lift_and_the_unsure_choices_work_in_the_page(site):
                           emotion="sad")],
         image_size=(300, 300),
     )  # fmt: skip
-    made_here(browser, url, reading)  # only the sender may answer for the face
+    made_here(browser, url, reading)  # one-tap answers are the sender's
     open_reading(browser, url, reading)
     assert "Songs for a sad mood" in browser.find_element(By.ID, "songs-heading").text
     browser.find_element(By.LINK_TEXT, "Lift my mood").click()
