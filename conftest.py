@@ -28,6 +28,16 @@ def empty_cache(settings):
     caches["budgets"].clear()
 
 
+@pytest.fixture(autouse=True)
+def closed_circuit_breaker():
+    """No test inherits another's "database down" (moodsite.database.breaker)."""
+    from moodsite.database import breaker
+
+    breaker.reset()
+    yield breaker
+    breaker.reset()
+
+
 @pytest.fixture(scope="session")
 def emotion_models_dir(tmp_path_factory):
     """A folder holding a tiny stand-in emotion model (built once per test run)."""
