@@ -29,7 +29,7 @@ UNAVAILABLE_MESSAGE = (
 
 
 def is_api(request):
-    return request.path.startswith(API_PREFIX)
+    return request.path.startswith(API_PREFIX) or request.path == API_PREFIX[:-1]
 
 
 def api_error(status, code, message, **extra):

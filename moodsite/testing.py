@@ -120,6 +120,33 @@ def build_broken_emotion_model(models_dir, fault):
     return models_dir
 
 
+def build_tiny_scene_model(models_dir):
+    """A stand-in scene model with the shipped one's inputs and outputs and a
+    mood anyone can predict: mean red -> energetic, green -> happy, blue ->
+    calm, dark -> sad (224x224x3 raw 0..255 -> softmax over MOODS)."""
+    import keras
+    import tensorflow as tf
+
+    from music.mood import MOODS
+
+    inputs = keras.Input((224, 224, 3))
+    x = keras.layers.Rescaling(1 / 255)(inputs)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    dense = keras.layers.Dense(len(MOODS), activation="softmax")
+    outputs = dense(x)
+    weights = np.zeros((3, len(MOODS)), np.float32)
+    for channel, mood in enumerate(("energetic", "happy", "calm")):
+        weights[channel, MOODS.index(mood)] = 8.0
+    bias = np.zeros(len(MOODS), np.float32)
+    bias[MOODS.index("sad")] = 2.0
+    dense.set_weights([weights, bias])
+    model = keras.Model(inputs, outputs)
+    tflite = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    (models_dir / "scene_model.tflite").write_bytes(tflite)
+    (models_dir / "scene_model.json").write_text(json.dumps({"version": "tiny-scene"}))
+    return models_dir
+
+
 def build_tiny_mood_model(directory, *, favour=None, version="test-v1"):
     """A tiny self-contained model (+ JSON) written like train_mood_model does.
 

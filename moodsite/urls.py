@@ -9,7 +9,7 @@ urlpatterns = [
     path("", include("recommender.urls")),
     path("", include("faces.urls")),
     # Last: any other /api/ path is a JSON 404, with DEBUG on too.
-    re_path(r"^api/", api_not_found),
+    re_path(r"^api(/|$)", api_not_found),
 ]
 
 handler404 = "moodsite.errors.page_not_found"

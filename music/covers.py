@@ -20,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from music import spotify
-from music.models import Song
+from music.models import RANKING, Song
 from music.retrying import RateLimited, RequestFailed, check
 from music.services import upsert_songs
 
@@ -118,14 +118,27 @@ class CoverOutcome:
     stopped: str = ""  # rate limited: what was stored stays, rerun later
 
 
-def songs_needing_covers(*, retry_checked=False, only=None):
+def songs_needing_covers(*, retry_checked=False, only=None, best_first=False):
+    """Songs without a cover; `best_first`: in the pools' ranking, so the songs
+    visitors are shown first get theirs first."""
     songs = Song.objects.needing_cover(retry_checked=retry_checked)
     if only is not None:
         songs = songs.filter(spotify_id__in=list(only))
-    return songs.order_by("pk")
+    return songs.order_by(*RANKING) if best_first else songs.order_by("pk")
 
 
-def fill_covers(finder, songs, *, limit=None):
+def source_answers(track_id, *, timeout=3.0):
+    """ "" when the cover source (oEmbed, which every fill can fall back to)
+    answers for `track_id`, else why not: a quick look before a fill, so a
+    machine offline skips it rather than retrying song after song."""
+    try:
+        OEmbedCovers(timeout=timeout).fetch([track_id])
+    except (requests.RequestException, RequestFailed, RateLimited) as exc:
+        return str(exc) or type(exc).__name__
+    return ""
+
+
+def fill_covers(finder, songs, *, limit=None, progress=None, every=50):
     """Find covers for `songs` (a queryset) batch by batch; resumable.
 
     Each batch is written before the next is asked for: covers found go
@@ -133,11 +146,12 @@ def fill_covers(finder, songs, *, limit=None):
     cover for get cover_checked_at so a rerun skips them. A batch that keeps
     failing is recorded and left unmarked, to be tried again next time; a
     rate limit stops the fill (outcome.stopped) and a rerun starts there.
-    The finder throttles its own requests.
+    The finder throttles its own requests. `progress(done, total, outcome)`
+    is called after every `every` songs and at the end.
     """
     outcome = CoverOutcome()
     ids = list(songs.values_list("spotify_id", flat=True)[:limit])
-    position = 0
+    position = reported = 0
     while position < len(ids):
         batch = ids[position : position + finder.batch_size]
         position += len(batch)
@@ -156,4 +170,9 @@ def fill_covers(finder, songs, *, limit=None):
         )
         outcome.found += len(covers)
         outcome.missing += len(missing)
+        if progress and position - reported >= every:
+            reported = position
+            progress(position, len(ids), outcome)
+    if progress and reported != position:
+        progress(position, len(ids), outcome)
     return outcome

@@ -25,6 +25,7 @@ from faces.classifier import (
 )
 from faces.forms import PhotoUploadForm
 from faces.images import Busy, too_large_message
+from faces.scene import SceneModelNotAvailable
 from moodsite.database import is_outage
 from moodsite.errors import RETRY_AFTER, api_error, songs_unavailable
 from music.models import Song
@@ -41,6 +42,7 @@ NO_FACE_MESSAGE = (
     "We couldn't find a face in this photo. Try one where a face looks towards "
     "the camera, well lit and not too small."
 )
+SCENE_MESSAGE = "No face found: the music follows the mood of the whole photo."
 BAD_UPLOAD_MESSAGE = (
     "The upload could not be read. Please send the photo again as multipart form data."
 )
@@ -109,15 +111,7 @@ def analyze(request):
         logger.error("Emotion model unavailable: %s", exc)
         return error(503, "model_unavailable", VISITOR_MESSAGE)
     if not faces:
-        return JsonResponse(
-            {
-                "faces": [],
-                "mood": None,
-                "songs": [],
-                "result_url": None,
-                "message": NO_FACE_MESSAGE,
-            }  # fmt: skip
-        )
+        return analyze_scene(request, photo)
     try:
         recommendation = services.recommend_for_photo(
             faces=faces, image_size=photo.size, direction=direction
@@ -129,6 +123,51 @@ def analyze(request):
         mood = mood_for(emotion, direction)
         return songs_unavailable(request, emotion=emotion, mood=mood)
     return JsonResponse(recommendation_json(request, recommendation))
+
+
+def analyze_scene(request, photo):
+    """No face: the whole photo's mood, its reading and songs (faces stay first).
+    Without the scene model: no mood and no songs, with the no-face message."""
+    try:
+        probabilities = services.read_scene(photo.preview)
+    except SceneModelNotAvailable:
+        return JsonResponse(
+            {
+                "faces": [],
+                "scene": None,
+                "mood": None,
+                "songs": [],
+                "result_url": None,
+                "message": NO_FACE_MESSAGE,
+            }  # fmt: skip
+        )
+    try:
+        reading = services.save_scene_reading(
+            probabilities=probabilities, image_size=photo.size
+        )
+        recommendation = services.scene_songs(reading=reading)
+    except DatabaseError as exc:
+        if not is_outage(exc):
+            raise
+        mood = max(probabilities, key=probabilities.get)
+        return songs_unavailable(request, mood=mood)
+    pick = recommendation.pick
+    return JsonResponse(
+        {
+            "faces": [],
+            "scene": {
+                "mood": pick.predicted,
+                "probabilities": {
+                    k: round(p, 4) for k, p in pick.probabilities.items()
+                },
+            },
+            "mood": pick.mood,
+            "songs": [song_json(song) for song in recommendation.page.songs],
+            "result_url": request.build_absolute_uri(reading_url(reading)),
+            "expires": reading.expires.isoformat(),
+            "message": SCENE_MESSAGE,
+        }
+    )
 
 
 @csrf_exempt  # no cookies or session: a POST gets the JSON 405, not a CSRF page

@@ -46,7 +46,7 @@ from moodsite.errors import RETRY_AFTER
 from music.mood import MOODS
 from music.spotify_account import taste_for_request
 from recommender import services, throttle, visit
-from recommender.mapping import mood_for
+from recommender.mapping import DIRECTIONS, mood_for
 from recommender.wording import adjective, with_article
 
 # The page sends about 480 px frames (a JPEG of 20-60 KB); anything far bigger
@@ -230,7 +230,10 @@ def _answer_frame(request):
         logger.error("Emotion model unavailable: %s", unavailable)
         return error(UNAVAILABLE_MESSAGE, 503)
 
-    # Matched or lifted as the visit last chose on a result page.
+    # Matched or lifted: as the page says (its Match/Lift buttons), else as the
+    # visit last chose.
+    if request.POST.get("music") in DIRECTIONS:
+        visit.choose_direction(request.session, request.POST["music"])
     direction = visit.direction(request.session)
     mood = mood_for(faces[0].emotion, direction) if faces else None
     at = now()
@@ -251,6 +254,7 @@ def _answer_frame(request):
             "mood": after.playing,
             "next_mood": after.candidate,
             "changes_in": seconds_to_change(after, at=at, hold_seconds=hold_seconds),
+            "direction": direction,
             # With their article ("an energetic"), for the page's sentences.
             "mood_words": with_article(after.playing) if after.playing else None,
             "next_mood_words": (

@@ -42,7 +42,11 @@ def direction(session):
 
 
 def choose_direction(session, value):
-    session[DIRECTION_KEY] = direction_or_default(value)
+    """Keep the visit's choice; written only when it changes (the live camera
+    says it with every frame, and each write is a new cookie)."""
+    value = direction_or_default(value)
+    if session.get(DIRECTION_KEY) != value:
+        session[DIRECTION_KEY] = value
 
 
 def remember_own_reading(session, reading_id):

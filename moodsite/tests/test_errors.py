@@ -69,8 +69,12 @@ def test_under_api_a_bug_is_a_json_500(client, db):
 @pytest.mark.parametrize("debug", [False, True])
 def test_an_unknown_api_path_is_a_json_404(client, db, settings, debug):
     settings.DEBUG = debug
-    for method in ("get", "post", "delete"):
-        response = getattr(client, method)("/api/v2/nothing")
+    for method, path in (
+        ("get", "/api/v2/nothing"),
+        ("post", "/api"),
+        ("delete", "/api/"),
+    ):
+        response = getattr(client, method)(path)
         assert response.status_code == 404
         assert response.json()["error"] == {
             "status": 404,

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from faces.classifier import EMOTIONS
 from moodsite.tests.conftest import browser_required, missing_browser_reason
-from moodsite.tests.pages import fill_pool
+from moodsite.tests.pages import fill_pool, save_small_png
 from recommender import live
 from recommender.mapping import mood_for
 from recommender.wording import adjective, with_article
@@ -234,7 +234,9 @@ def test_live_camera_boxes_the_face_and_plays_songs_for_a_held_mood(
 
 
 @pytest.mark.parametrize("width, height", [(1280, 900), (390, 844)])
-def test_live_songs_are_in_view_beside_or_under_the_video(site, width, height):
+def test_live_songs_are_in_view_beside_or_under_the_video(
+    site, width, height, screenshots_dir
+):
     browser, url = site
     browser.execute_cdp_cmd(
         "Emulation.setDeviceMetricsOverride",
@@ -258,6 +260,10 @@ def test_live_songs_are_in_view_beside_or_under_the_video(site, width, height):
         live_button.click()
         wait_for(browser, songs_of(mood_for(live_emotion(browser))), "no songs")
         song, video = rect(browser, "#live-songs .song"), rect(browser, "#live-video")
+        screen = "desktop" if width >= 720 else "phone"
+        shot = screenshots_dir / f"live-{screen}.png"
+        browser.save_screenshot(str(shot))
+        save_small_png(shot)
         assert 0 <= song["top"] and song["top"] + 40 <= height, song
         for button in ("live-freeze", "live-stop"):
             place = rect(browser, f"#{button}")
@@ -305,3 +311,17 @@ def test_past_the_budget_the_page_says_so_waits_and_goes_on(site, monkeypatch):
         browser, lambda b: frames_answered(b) > frames and not error.is_displayed()
     )
     assert refusals.count(True) == 1
+
+
+def test_lift_my_mood_in_the_live_panel_changes_the_songs(site, monkeypatch):
+    browser, url = site
+    monkeypatch.setattr(live, "analyze_image", reading_on_her_face("sad"))
+    go_live(browser, url)
+    wait_for(browser, songs_of("sad"), "no sad songs appeared")
+    lift = browser.find_element(
+        By.CSS_SELECTOR, "#live-directions button[data-direction=lift]"
+    )
+    assert lift.text == "Lift my mood" and lift.get_attribute("aria-pressed") == "false"
+    lift.click()
+    assert lift.get_attribute("aria-pressed") == "true"
+    wait_for(browser, songs_of("happy"), "lifting never brought happy songs")

@@ -121,3 +121,9 @@ def test_a_sure_reading_offers_no_one_tap_choice(client, make_reading, all_moods
     reading = make_reading(face("sad", 0.9))
     body = client.get(reverse("recommender:reading", args=[reading.pk])).content
     assert b'id="unsure-form"' not in body
+
+
+def test_a_shared_links_reader_gets_no_one_tap_choice(make_reading, all_moods):
+    reading = make_reading(face("surprise", 0.33))
+    body = Client().get(reverse("recommender:reading", args=[reading.pk])).content
+    assert b"Hard to tell" in body and b'id="unsure-form"' not in body

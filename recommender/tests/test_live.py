@@ -23,6 +23,7 @@ from music.mood import MOODS
 from recommender import live
 from recommender.live import FrameBudget, MoodHold, seconds_to_change, settle_mood
 from recommender.mapping import mood_for
+from recommender.tests.conftest import face
 from recommender.wording import adjective, with_article
 
 URL = reverse("recommender:live_frame")
@@ -63,8 +64,10 @@ def faceless_frame(faceless):
     return encode_image(faceless, "JPEG", quality=80)
 
 
-def post_frame(client, data, *, state=None, frozen=False, name="frame.jpg"):
+def post_frame(client, data, *, state=None, frozen=False, name="frame.jpg", music=None):
     fields = {"frame": SimpleUploadedFile(name, data, content_type="image/jpeg")}
+    if music is not None:
+        fields["music"] = music
     if state is not None:
         fields["state"] = json.dumps(state)
     if frozen:
@@ -95,6 +98,7 @@ def test_a_face_frame_gets_its_boxes_emotions_and_mood(
         "mood": None,
         "next_mood": answer["mood"],
         "changes_in": HOLD,
+        "direction": "match",
         "mood_words": None,
         "next_mood_words": with_article(answer["mood"]),
     }
@@ -108,6 +112,7 @@ def music(mood, next_mood, changes_in):
         "mood": mood,
         "next_mood": next_mood,
         "changes_in": changes_in,
+        "direction": "match",
         "mood_words": with_article(mood) if mood else None,
         "next_mood_words": with_article(next_mood) if next_mood else None,
     }
@@ -435,3 +440,18 @@ def test_settle_mood_waits_while_frozen():
     assert frozen == hold
     assert seconds_to_change(frozen, at=100, hold_seconds=3) == 0
     assert settle_mood(frozen, "sad", at=101, hold_seconds=3).playing == "sad"
+
+
+def test_the_live_camera_lifts_the_mood_when_asked_and_the_visit_keeps_it(
+    client, db, monkeypatch, face_frame, fresh_budgets_and_clock
+):
+    monkeypatch.setattr(live, "analyze_image", lambda data: [face("sad", 0.9)])
+    matched = post_frame(client, face_frame).json()
+    assert matched["mood"] == "sad" and matched["music"]["direction"] == "match"
+    lifted = post_frame(client, face_frame, music="lift").json()
+    assert lifted["mood"] == "happy" and lifted["music"]["direction"] == "lift"
+    # The visit keeps it: the next frame, and the result pages, lift too.
+    assert post_frame(client, face_frame).json()["mood"] == "happy"
+    assert client.session["moodsite_direction"] == "lift"
+    # Anything else is no choice: the visit's stays.
+    assert post_frame(client, face_frame, music="sideways").json()["mood"] == "happy"

@@ -16,7 +16,7 @@ def test_the_reading_and_its_songs_open_anywhere_without_the_photo(
     client, make_reading, all_moods
 ):
     reading = make_reading(face("fear", 0.7))
-    response = client.get(url(reading))  # a client that never uploaded anything
+    response = client_class().get(url(reading))  # never uploaded anything
     assert response.status_code == 200
     body = response.content.decode()
     # Someone else's photo: about them, not "you".
@@ -81,7 +81,8 @@ def test_each_face_and_the_group_can_be_chosen(client, make_reading, all_moods):
         face("happy", 0.9, box=(0, 0, 200, 200)),
         face("fear", 0.9, box=(300, 0, 100, 100)),
     )
-    default = client.get(url(reading))
+    viewer = client_class()  # someone the link was shared with
+    default = viewer.get(url(reading))
     assert default.context["pick"].key == "group"
     body = default.content.decode()
     assert "Together they look <em>happy</em>" in body
@@ -91,7 +92,7 @@ def test_each_face_and_the_group_can_be_chosen(client, make_reading, all_moods):
     # The group has no box (the other one marks "Match my mood").
     assert body.count('aria-current="true"') == 1 + 1
 
-    second = client.get(url(reading, "2"))
+    second = viewer.get(url(reading, "2"))
     assert second.context["pick"].key == "2"
     assert "Face 2 looks <em>afraid</em>" in second.content.decode()
     # Box and link (and "Match my mood").
@@ -101,7 +102,7 @@ def test_each_face_and_the_group_can_be_chosen(client, make_reading, all_moods):
     more = reverse("recommender:more", args=["calm"])
     assert f'action="{more}"' in second.content.decode()
 
-    unknown = client.get(url(reading, "9"))
+    unknown = viewer.get(url(reading, "9"))
     assert unknown.status_code == 200 and unknown.context["pick"].key == "group"
 
 
