@@ -302,6 +302,10 @@ else:
         "budgets": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "moodsite_cache",
+            # Past this many rows Django drops expired ones, then a third of
+            # the rest: a dropped bucket is a full one, so keep it well above
+            # the number of clients in a few minutes (300 by default).
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
         },
     }
 # How long a worker reuses a band of the ranked pool (recommender/selection.py)
