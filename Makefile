@@ -18,8 +18,10 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt constraints.txt
 
 venv: $(BIN)/.installed
 
+# The cache table holds the rate limits' budgets when there is no REDIS_URL.
 migrate: venv
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py createcachetable
 
 # The settings default to production (DEBUG off, HTTPS only, SECRET_KEY
 # required); the local site asks for DEBUG, for run and what it runs first.

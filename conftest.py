@@ -8,11 +8,34 @@ from moodsite import testing
 
 
 @pytest.fixture(autouse=True)
-def empty_cache():
-    """Each test starts with an empty cache (the song pool's bands live there)."""
-    from django.core.cache import cache
+def empty_cache(settings):
+    """Each test starts with empty caches (the song pool's bands, the budgets).
 
-    cache.clear()
+    The budgets live in this process's memory here, so that a test without
+    the database can still be refused; moodsite/tests/test_budget.py runs them
+    on the database's cache table and on Redis, as production does.
+    """
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "budgets": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "test-budgets",
+        },
+    }
+    caches["default"].clear()
+    caches["budgets"].clear()
+
+
+@pytest.fixture(autouse=True)
+def closed_circuit_breaker():
+    """No test inherits another's "database down" (moodsite.database.breaker)."""
+    from moodsite.database import breaker
+
+    breaker.reset()
+    yield breaker
+    breaker.reset()
 
 
 @pytest.fixture(scope="session")

@@ -33,8 +33,11 @@ def home(request):
         return render(
             request, "faces/home.html", {"form": PhotoUploadForm(), "moods": MOODS}
         )
-    if not throttle.allow_analysis(request):
-        return _home_with_notice(request, throttle.THROTTLED_MESSAGE, status=429)
+    wait = throttle.analysis_wait(request)
+    if wait:
+        response = _home_with_notice(request, throttle.THROTTLED_MESSAGE, status=429)
+        response["Retry-After"] = str(wait)
+        return response
 
     form = PhotoUploadForm(request.POST, request.FILES)
     try:

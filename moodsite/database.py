@@ -4,6 +4,10 @@ Settings build DATABASES with `database_settings`; the middleware and the error
 views answer an outage (`is_outage`) with a 503 instead of a traceback.
 """
 
+import threading
+import time
+from contextlib import contextmanager
+
 import dj_database_url
 from django.db import DatabaseError, InterfaceError, OperationalError
 
@@ -24,6 +28,8 @@ def database_settings(url, *, connect_timeout, statement_timeout_ms):
     )
     options = config.setdefault("OPTIONS", {})
     if config["ENGINE"] == "django.db.backends.postgresql":
+        # Django's backend, behind the circuit breaker (DatabaseBreaker).
+        config["ENGINE"] = "moodsite.backends.postgresql"
         options.setdefault("connect_timeout", connect_timeout)
         if statement_timeout_ms:
             server_options = options.get("options", "")
@@ -32,6 +38,13 @@ def database_settings(url, *, connect_timeout, statement_timeout_ms):
             ).strip()
     elif config["ENGINE"] == "django.db.backends.sqlite3":
         options.setdefault("timeout", connect_timeout)
+        # WAL: readers don't wait for the writer, and a commit costs no fsync
+        # of the whole file (synchronous=NORMAL is safe in WAL mode). Each
+        # rate-limit check writes to the cache table: measured 49 ms a check
+        # without, on the shared dev machine (benchmarks/budget_speed.py).
+        options.setdefault(
+            "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+        )
     return config
 
 
@@ -46,3 +59,53 @@ def is_outage(error):
     return isinstance(error, OperationalError | InterfaceError) or (
         type(error) is DatabaseError
     )
+
+
+# Seconds a database server that failed to connect is taken as down.
+OPEN_SECONDS = 10
+
+
+class DatabaseBreaker:
+    """A circuit breaker per database server, per process.
+
+    A hung server costs each connection attempt the connect timeout (3 s);
+    under load every sync worker would sit in it, pages that need no database
+    included. Once an attempt fails as an outage, new connections to that
+    server fail at once (OperationalError, which pages answer with their 503)
+    for OPEN_SECONDS; then one attempt is let through, and success closes it.
+    """
+
+    def __init__(self, clock=time.monotonic):
+        self.clock = clock
+        self.open_until = {}
+        self.lock = threading.Lock()
+
+    @contextmanager
+    def guard(self, server, outages=(OperationalError, InterfaceError)):
+        """Around one connection attempt to `server`; `outages` are the driver's
+        errors that mean it is down (Django wraps them only later)."""
+        with self.lock:
+            until = self.open_until.get(server, 0.0)
+            if self.clock() < until:
+                raise OperationalError(
+                    "the database did not answer a moment ago; not trying again "
+                    f"for {until - self.clock():.0f} s (circuit breaker)"
+                )
+            if until:
+                # Half open: this attempt tries; the others keep failing fast.
+                self.open_until[server] = self.clock() + OPEN_SECONDS
+        try:
+            yield
+        except outages:
+            with self.lock:
+                self.open_until[server] = self.clock() + OPEN_SECONDS
+            raise
+        with self.lock:
+            self.open_until.pop(server, None)
+
+    def reset(self):
+        with self.lock:
+            self.open_until.clear()
+
+
+breaker = DatabaseBreaker()

@@ -267,9 +267,14 @@ SONGS_PER_PAGE = envint("SONGS_PER_PAGE", 6)
 # upload (and by `manage.py purge_readings`).
 READING_TTL_SECONDS = envint("READING_TTL_SECONDS", 24 * 3600)
 # Photo analyses one client (by IP address) may ask for per minute, on the
-# upload page and the API together; more get HTTP 429. 0 turns the limit off.
-# Counted in the default cache (per process unless CACHES says otherwise).
+# upload page and the API together (a token bucket: bursts of this many, then
+# one every 60/N seconds); more get HTTP 429 with Retry-After. 0: no limit.
 ANALYSES_PER_MINUTE = envint("ANALYSES_PER_MINUTE", 30)
+# Face readings of any kind (photos and live frames together) one address may
+# ask for: this many a second on average, in bursts of ADDRESS_READINGS_BURST.
+# Rotating visitor cookies gets no more than this. 0: no limit.
+ADDRESS_READINGS_PER_SECOND = envint("ADDRESS_READINGS_PER_SECOND", 10)
+ADDRESS_READINGS_BURST = envint("ADDRESS_READINGS_BURST", 30)
 
 # Live camera (recommender/live.py): each visitor may send this many frames a
 # second on average, in bursts of up to LIVE_FRAME_BURST; the songs follow a
@@ -277,10 +282,32 @@ ANALYSES_PER_MINUTE = envint("ANALYSES_PER_MINUTE", 30)
 LIVE_FRAMES_PER_SECOND = envint("LIVE_FRAMES_PER_SECOND", 5)
 LIVE_FRAME_BURST = envint("LIVE_FRAME_BURST", 10)
 LIVE_MOOD_HOLD_SECONDS = envint("LIVE_MOOD_HOLD_SECONDS", 3)
-# The frame budgets live in the cache. This is Django's default, written out:
-# each worker process keeps its own, so with N workers a visitor may get up to
-# N times the budget; a shared cache (Redis, Memcached) makes it exact.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The budgets above (moodsite.budget) live in the "budgets" cache, which every
+# worker and server must share for them to be exact: Redis when REDIS_URL is
+# set (e.g. redis://127.0.0.1:6379/0), else the database's cache table
+# (`manage.py createcachetable`, run by `make migrate`). With Redis the
+# song pool's cache ("default") is shared too; without, each worker keeps its own.
+REDIS_URL = os.getenv("REDIS_URL", "")
+if REDIS_URL:
+    _redis = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # A Redis that hangs must not hang the site (budgets then let requests by).
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
+    CACHES = {"default": _redis, "budgets": _redis}
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "budgets": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "moodsite_cache",
+            # Past this many rows Django drops expired ones, then a third of
+            # the rest: a dropped bucket is a full one, so keep it well above
+            # the number of clients in a few minutes (300 by default).
+            "OPTIONS": {"MAX_ENTRIES": 50_000},
+        },
+    }
 # How long a worker reuses a band of the ranked pool (recommender/selection.py)
 # before ranking it again: the longest a pool change takes to show (0: never cache).
 SONG_POOL_CACHE_SECONDS = envint("SONG_POOL_CACHE_SECONDS", 60)

@@ -75,8 +75,11 @@ def analyze(request):
         return error(
             400, "bad_music", f"music must be one of: {', '.join(DIRECTIONS)}."
         )
-    if not throttle.allow_analysis(request):
-        return error(429, "throttled", throttle.THROTTLED_MESSAGE)
+    wait = throttle.analysis_wait(request)
+    if wait:
+        response = error(429, "throttled", throttle.THROTTLED_MESSAGE)
+        response["Retry-After"] = str(wait)
+        return response
     try:
         upload = request.FILES.get("image")
     except RequestDataTooBig:

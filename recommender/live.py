@@ -30,7 +30,6 @@ import time
 from dataclasses import asdict, dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.signing import BadSignature
 from django.http import JsonResponse
 from django.template.loader import render_to_string
@@ -41,10 +40,12 @@ from PIL import Image
 from faces.analysis import analyze_image
 from faces.classifier import ModelNotAvailable
 from faces.images import FORMATS, Busy, InvalidImage, human_size
+from moodsite.budget import TokenBucket
+from moodsite.clients import client_address
 from moodsite.errors import RETRY_AFTER
 from music.mood import MOODS
 from music.spotify_account import taste_for_request
-from recommender import services, visit
+from recommender import services, throttle, visit
 from recommender.mapping import DIRECTIONS, mood_for
 from recommender.wording import adjective, with_article
 
@@ -76,22 +77,12 @@ def now():
 # ---------------------------------------------------------------- frame budget
 
 
-class FrameBudget:
-    """A token bucket per visitor, kept in Django's cache.
-
-    Each visitor may send `rate` frames a second on average and up to `burst`
-    at once. The read-then-write is not atomic: two frames of one visitor that
-    arrive at the same instant may both pass, which the page never does (it
-    waits for each answer) and which only loosens the bound by a frame.
-    """
+class FrameBudget(TokenBucket):
+    """A token bucket per visitor (moodsite.budget, shared by every worker):
+    `rate` frames a second on average, up to `burst` at once."""
 
     def __init__(self, *, rate, burst, clock=now, store=None):
-        if rate <= 0 or burst < 1:
-            raise ValueError("the frame budget needs rate > 0 and burst >= 1")
-        self.rate = rate
-        self.burst = burst
-        self.clock = clock
-        self.store = store or cache
+        super().__init__("frames", rate=rate, burst=burst, clock=clock, store=store)
 
     @classmethod
     def from_settings(cls):
@@ -100,22 +91,6 @@ class FrameBudget:
             burst=settings.LIVE_FRAME_BURST,
             clock=now,
         )
-
-    def take(self, visitor):
-        """Spend one frame: 0.0 when allowed, else the seconds until one is."""
-        key = f"moodsite:live-budget:{visitor}"
-        current = self.clock()
-        tokens, updated = self.store.get(key, (self.burst, current))
-        tokens = min(self.burst, tokens + max(0.0, current - updated) * self.rate)
-        if tokens < 1 - 1e-6:  # (the clock's float rounding is no reason to refuse)
-            self.store.set(key, (tokens, current), self._expiry())
-            return (1 - tokens) / self.rate
-        self.store.set(key, (tokens - 1, current), self._expiry())
-        return 0.0
-
-    def _expiry(self):
-        # By then the bucket has refilled: a missing entry means a full one.
-        return math.ceil(self.burst / self.rate) + 1
 
 
 def visitor_id(request):
@@ -210,7 +185,11 @@ def live_frame(request):
 def _live_frame(request):
     visitor, new_visitor = visitor_id(request)
     budget = FrameBudget.from_settings()
+    # The visitor's own budget, then the address's, which photos share: fresh
+    # cookies (one a request) get no more than the address may have.
     wait = budget.take(visitor if not new_visitor else _address(request))
+    if not wait:
+        wait = throttle.reading_wait(request, throttle.address_budget())
     if wait:
         response = error(
             f"Too many frames: the live camera may send "
@@ -218,8 +197,8 @@ def _live_frame(request):
             429,
         )
         response["Retry-After"] = str(math.ceil(wait))
-    else:
-        response = _answer_frame(request)
+        return response  # no visitor cookie is made for a refused frame
+    response = _answer_frame(request)
     if new_visitor:
         response.set_signed_cookie(
             VISITOR_COOKIE,
@@ -328,7 +307,7 @@ def _face_json(face):
 
 def _address(request):
     # A visitor without our cookie yet (or one who drops it) is counted by address.
-    return "addr:" + request.META.get("REMOTE_ADDR", "unknown")
+    return "addr:" + client_address(request)
 
 
 def error(message, status):

@@ -1,34 +1,44 @@
-"""A per-client limit on photo analyses (the upload page and the API share it)."""
+"""The limits on face readings: photos per address, and readings of any kind
+(photos and live frames) per address. Budgets shared by every worker and
+server (moodsite.budget)."""
 
-import time
+import math
 
 from django.conf import settings
-from django.core.cache import cache
+
+from moodsite.budget import TokenBucket
+from moodsite.clients import client_address
 
 THROTTLED_MESSAGE = (
     "That's a lot of photos in a short time. Please wait a minute and try again."
 )
 
 
-def current_window():
-    """The minute a request falls in (a function, so tests can hold it still)."""
-    return int(time.time() // 60)
-
-
-def allow_analysis(request):
-    """Count one analysis for the client; False once it is over the minute's limit.
-
-    The client is its REMOTE_ADDR: behind a proxy, that proxy must set it from
-    the real address (X-Forwarded-For is not trusted here: clients can forge it).
-    """
+def photo_budget():
     limit = settings.ANALYSES_PER_MINUTE
-    if limit <= 0:
-        return True
-    key = f"moodsite:analyses:{request.META.get('REMOTE_ADDR', '')}:{current_window()}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=120)
-        count = 1
-    return count <= limit
+    return TokenBucket("analyses", rate=limit / 60, burst=limit) if limit > 0 else None
+
+
+def address_budget():
+    rate = settings.ADDRESS_READINGS_PER_SECOND
+    if rate <= 0:
+        return None
+    return TokenBucket("readings", rate=rate, burst=settings.ADDRESS_READINGS_BURST)
+
+
+def reading_wait(request, *budgets):
+    """Spend one reading of each budget for the client: 0 when allowed, else the
+    whole seconds to wait (for Retry-After). A refusal spends no more."""
+    address = client_address(request)
+    for budget in budgets:
+        if budget is None:
+            continue
+        wait = budget.take(address)
+        if wait:
+            return max(1, math.ceil(wait))
+    return 0
+
+
+def analysis_wait(request):
+    """A photo: the photo budget, then the address's budget of readings."""
+    return reading_wait(request, photo_budget(), address_budget())

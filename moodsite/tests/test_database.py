@@ -37,7 +37,13 @@ def test_no_statement_timeout_when_zero():
 def test_sqlite_waits_for_a_lock_as_long_as_the_connect_timeout(tmp_path):
     url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     config = database_settings(url, connect_timeout=4, statement_timeout_ms=1)
-    assert config["OPTIONS"] == {"timeout": 4}
+    assert config["OPTIONS"]["timeout"] == 4
+
+
+def test_sqlite_writes_ahead_so_a_budget_check_costs_no_fsync(tmp_path):
+    url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
+    config = database_settings(url, connect_timeout=4, statement_timeout_ms=1)
+    assert "journal_mode=WAL" in config["OPTIONS"]["init_command"]
 
 
 @pytest.mark.parametrize(

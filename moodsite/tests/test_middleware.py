@@ -113,3 +113,45 @@ def test_other_pages_still_work_while_the_database_is_down(
     database_at(closed_port)
     response = client.get(reverse("faces:home"))
     assert response.status_code == 200 and b'type="file"' in response.content
+
+
+def test_once_the_database_is_known_down_its_pages_answer_at_once(
+    client, database_at, silent_port, closed_circuit_breaker, monkeypatch
+):
+    """The circuit breaker: one request waits out the timeout, the next don't."""
+    clock = [1000.0]
+    monkeypatch.setattr(closed_circuit_breaker, "clock", lambda: clock[0])
+    database_at(silent_port)
+    first = time.monotonic()
+    assert_songs_unavailable(more_songs(client))
+    assert time.monotonic() - first > CONNECT_TIMEOUT - 0.5
+
+    started = time.monotonic()
+    for _ in range(5):
+        assert_songs_unavailable(more_songs(client))
+    assert time.monotonic() - started < 1.0  # not 5 x the connect timeout
+    home = client.get(reverse("faces:home"))
+    assert home.status_code == 200
+
+    # After a while one request tries the server again (and waits again).
+    clock[0] += 11
+    again = time.monotonic()
+    assert_songs_unavailable(more_songs(client))
+    assert time.monotonic() - again > CONNECT_TIMEOUT - 0.5
+
+
+def test_a_server_that_answers_again_closes_the_breaker(closed_circuit_breaker):
+    from django.db import OperationalError
+
+    clock = [0.0]
+    closed_circuit_breaker.clock = lambda: clock[0]
+    with pytest.raises(OperationalError), closed_circuit_breaker.guard("db"):
+        raise OperationalError("refused")
+    with pytest.raises(OperationalError, match="circuit breaker"):
+        with closed_circuit_breaker.guard("db"):
+            pass
+    clock[0] += 11
+    with closed_circuit_breaker.guard("db"):
+        pass  # connected
+    with closed_circuit_breaker.guard("db"):
+        pass  # and stays closed

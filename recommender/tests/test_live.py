@@ -17,6 +17,7 @@ from django.urls import reverse
 from faces import classifier
 from faces.classifier import EMOTIONS
 from faces.images import NOT_AN_IMAGE_MESSAGE, decode_slot
+from moodsite import budget
 from moodsite.testing import encode_image
 from music.mood import MOODS
 from recommender import live
@@ -46,6 +47,7 @@ def fresh_budgets_and_clock(settings, monkeypatch):
     cache.clear()
     clock = FakeClock()
     monkeypatch.setattr(live, "now", clock)
+    monkeypatch.setattr(budget, "now", clock)
     yield clock
     cache.clear()
 
@@ -364,6 +366,44 @@ def test_a_forged_visitor_cookie_does_not_get_a_fresh_budget(
     client.cookies[live.VISITOR_COOKIE] = "made-up"
     assert post_frame(client, face_frame).status_code == 200
     client.cookies[live.VISITOR_COOKIE] = "made-up-again"
+    assert post_frame(client, face_frame).status_code == 429
+
+
+def test_fresh_cookies_get_no_more_than_the_address_may(
+    db, settings, stand_in_emotion_model, face_frame
+):
+    """Each cookie-less request would be a new visitor: the address still counts."""
+    settings.ADDRESS_READINGS_PER_SECOND = 1
+    settings.ADDRESS_READINGS_BURST = 3
+    statuses = [post_frame(Client(), face_frame).status_code for _ in range(5)]
+    assert statuses == [200, 200, 200, 429, 429]
+
+
+def test_a_refused_frame_mints_no_visitor_cookie(
+    db, settings, stand_in_emotion_model, face_frame
+):
+    settings.ADDRESS_READINGS_PER_SECOND = 1
+    settings.ADDRESS_READINGS_BURST = 1
+    assert live.VISITOR_COOKIE in post_frame(Client(), face_frame).cookies
+    refused = post_frame(Client(), face_frame)
+    assert refused.status_code == 429 and refused["Retry-After"] == "1"
+    assert live.VISITOR_COOKIE not in refused.cookies
+
+
+def test_photos_and_frames_share_the_address_budget(
+    client, db, settings, stand_in_emotion_model, face_frame
+):
+    settings.ADDRESS_READINGS_PER_SECOND = 1
+    settings.ADDRESS_READINGS_BURST = 2
+    photo = SimpleUploadedFile("p.jpg", face_frame, content_type="image/jpeg")
+    api = Client(HTTP_ACCEPT="application/json")
+    assert api.post(
+        reverse("recommender:api-analyze"), {"image": photo}
+    ).status_code in (
+        200,
+        503,  # (no songs in this test's pool is fine: the reading was spent)
+    )
+    assert post_frame(client, face_frame).status_code == 200
     assert post_frame(client, face_frame).status_code == 429
 
 
