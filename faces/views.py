@@ -2,20 +2,25 @@
 
 import base64
 import io
+import logging
 
 from django.db import DatabaseError
 from django.shortcuts import render
 from PIL import Image
 
 from faces.analysis import analyze_photo
-from faces.classifier import ModelNotAvailable
+from faces.classifier import VISITOR_MESSAGE, ModelNotAvailable
 from faces.forms import PhotoUploadForm
 from faces.images import Busy
+from faces.scene import SceneModelNotAvailable
 from moodsite.database import is_outage
 from moodsite.errors import RETRY_AFTER, songs_unavailable
+from music.mood import MOODS
 from recommender import services, throttle, visit
 from recommender.mapping import mood_for
 from recommender.views import reading_url, see_other
+
+logger = logging.getLogger(__name__)
 
 
 def home(request):
@@ -25,7 +30,9 @@ def home(request):
     bookmarked and shared without sending the photo again.
     """
     if request.method != "POST":
-        return render(request, "faces/home.html", {"form": PhotoUploadForm()})
+        return render(
+            request, "faces/home.html", {"form": PhotoUploadForm(), "moods": MOODS}
+        )
     if not throttle.allow_analysis(request):
         return _home_with_notice(request, throttle.THROTTLED_MESSAGE, status=429)
 
@@ -37,16 +44,19 @@ def home(request):
         response["Retry-After"] = str(RETRY_AFTER)
         return response
     if not valid:
-        return render(request, "faces/home.html", {"form": form}, status=400)
+        context = {"form": form, "moods": MOODS}
+        return render(request, "faces/home.html", context, status=400)
 
     photo = form.take_photo()
     try:
         faces = analyze_photo(photo)
     except ModelNotAvailable as error:
-        return render(request, "faces/unavailable.html", {"error": error}, status=503)
+        # The details (paths, what to run) are for the operator, not the visitor.
+        logger.error("Emotion model unavailable: %s", error)
+        context = {"message": VISITOR_MESSAGE}
+        return render(request, "faces/unavailable.html", context, status=503)
     if not faces:
-        context = {"form": PhotoUploadForm(), "photo_url": _data_url(photo.preview)}
-        return render(request, "faces/no_face.html", context)
+        return _scene(request, photo)
     try:
         reading = services.save_reading(faces=faces, image_size=photo.size)
     except DatabaseError as error:
@@ -61,8 +71,29 @@ def home(request):
     return see_other(reading_url(reading, direction=direction))
 
 
+def _scene(request, photo):
+    """No face: the whole photo's mood decides the music (faces stay first).
+    Without the scene model, the page says no face was found, as before."""
+    try:
+        probabilities = services.read_scene(photo.preview)
+    except SceneModelNotAvailable:
+        context = {"form": PhotoUploadForm(), "photo_url": _data_url(photo.preview)}
+        return render(request, "faces/no_face.html", context)
+    try:
+        reading = services.save_scene_reading(
+            probabilities=probabilities, image_size=photo.size
+        )
+    except DatabaseError as error:
+        if not is_outage(error):
+            raise
+        mood = max(probabilities, key=probabilities.get)
+        return songs_unavailable(request, mood=mood)
+    visit.remember_own_reading(request.session, reading.pk)
+    return see_other(reading_url(reading))
+
+
 def _home_with_notice(request, message, *, status):
-    context = {"form": PhotoUploadForm(), "notice": message}
+    context = {"form": PhotoUploadForm(), "notice": message, "moods": MOODS}
     return render(request, "faces/home.html", context, status=status)
 
 

@@ -137,6 +137,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "moodsite.middleware.RequestSizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -234,6 +235,13 @@ WHITENOISE_USE_FINDERS = DEBUG
 MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 MAX_IMAGE_PIXELS = envint("MAX_IMAGE_PIXELS", 40_000_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
+# A whole request body, refused with a 413 from its Content-Length before it is
+# read (moodsite.middleware): one photo and its form. Signed-in staff may send
+# more (the admin's catalogue CSVs). One file per request: a second file part
+# is a 400 before its bytes are kept.
+MAX_REQUEST_BYTES = envint("MAX_REQUEST_BYTES", MAX_UPLOAD_BYTES + 256 * 1024)
+ADMIN_MAX_REQUEST_BYTES = envint("ADMIN_MAX_REQUEST_BYTES", 100 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
 # Photos being decoded at once per process (each may hold up to ~160 MB while
 # it decodes), and how long an upload waits for a turn before "busy, try again".
 MAX_CONCURRENT_DECODES = envint("MAX_CONCURRENT_DECODES", 2)
@@ -247,6 +255,10 @@ FILE_UPLOAD_HANDLERS = [
 
 # Where the trained models live; the runtime classes read them from here.
 MODELS_DIR = Path(os.getenv("MODELS_DIR") or BASE_DIR / "saved_models")
+# Serve emotion_model.keras when the .tflite is missing. Off: it loads
+# TensorFlow into every worker (728 MB instead of 165 MB), so a missing .tflite
+# is reported (503, /healthz) instead.
+EMOTION_MODEL_KERAS_FALLBACK = envbool("EMOTION_MODEL_KERAS_FALLBACK", False)
 
 # How many songs one page of recommendations shows.
 SONGS_PER_PAGE = envint("SONGS_PER_PAGE", 6)

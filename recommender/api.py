@@ -6,6 +6,7 @@ to it and its POST is csrf_exempt. Errors carry the pages' messages.
 """
 
 import json
+import logging
 
 import numpy as np
 from django.conf import settings
@@ -16,9 +17,15 @@ from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 
 from faces.analysis import analyze_photo
-from faces.classifier import FACE_SIZE, EmotionClassifier, ModelNotAvailable
+from faces.classifier import (
+    FACE_SIZE,
+    VISITOR_MESSAGE,
+    EmotionClassifier,
+    ModelNotAvailable,
+)
 from faces.forms import PhotoUploadForm
 from faces.images import Busy, too_large_message
+from faces.scene import SceneModelNotAvailable
 from moodsite.database import is_outage
 from moodsite.errors import RETRY_AFTER, api_error, songs_unavailable
 from music.models import Song
@@ -27,12 +34,15 @@ from recommender import services, throttle
 from recommender.mapping import DIRECTIONS, MATCH, mood_for
 from recommender.views import reading_url
 
+logger = logging.getLogger(__name__)
+
 MAX_LIMIT = 50
 MAX_EXCLUDE = 1000
 NO_FACE_MESSAGE = (
     "We couldn't find a face in this photo. Try one where a face looks towards "
     "the camera, well lit and not too small."
 )
+SCENE_MESSAGE = "No face found: the music follows the mood of the whole photo."
 BAD_UPLOAD_MESSAGE = (
     "The upload could not be read. Please send the photo again as multipart form data."
 )
@@ -95,17 +105,10 @@ def analyze(request):
     try:
         faces = analyze_photo(photo)
     except ModelNotAvailable as exc:
-        return error(503, "model_unavailable", str(exc))
+        logger.error("Emotion model unavailable: %s", exc)
+        return error(503, "model_unavailable", VISITOR_MESSAGE)
     if not faces:
-        return JsonResponse(
-            {
-                "faces": [],
-                "mood": None,
-                "songs": [],
-                "result_url": None,
-                "message": NO_FACE_MESSAGE,
-            }  # fmt: skip
-        )
+        return analyze_scene(request, photo)
     try:
         recommendation = services.recommend_for_photo(
             faces=faces, image_size=photo.size, direction=direction
@@ -117,6 +120,51 @@ def analyze(request):
         mood = mood_for(emotion, direction)
         return songs_unavailable(request, emotion=emotion, mood=mood)
     return JsonResponse(recommendation_json(request, recommendation))
+
+
+def analyze_scene(request, photo):
+    """No face: the whole photo's mood, its reading and songs (faces stay first).
+    Without the scene model: no mood and no songs, with the no-face message."""
+    try:
+        probabilities = services.read_scene(photo.preview)
+    except SceneModelNotAvailable:
+        return JsonResponse(
+            {
+                "faces": [],
+                "scene": None,
+                "mood": None,
+                "songs": [],
+                "result_url": None,
+                "message": NO_FACE_MESSAGE,
+            }  # fmt: skip
+        )
+    try:
+        reading = services.save_scene_reading(
+            probabilities=probabilities, image_size=photo.size
+        )
+        recommendation = services.scene_songs(reading=reading)
+    except DatabaseError as exc:
+        if not is_outage(exc):
+            raise
+        mood = max(probabilities, key=probabilities.get)
+        return songs_unavailable(request, mood=mood)
+    pick = recommendation.pick
+    return JsonResponse(
+        {
+            "faces": [],
+            "scene": {
+                "mood": pick.predicted,
+                "probabilities": {
+                    k: round(p, 4) for k, p in pick.probabilities.items()
+                },
+            },
+            "mood": pick.mood,
+            "songs": [song_json(song) for song in recommendation.page.songs],
+            "result_url": request.build_absolute_uri(reading_url(reading)),
+            "expires": reading.expires.isoformat(),
+            "message": SCENE_MESSAGE,
+        }
+    )
 
 
 @csrf_exempt  # no cookies or session: a POST gets the JSON 405, not a CSRF page
@@ -155,27 +203,32 @@ def songs(request):
 def healthz(request):
     """200 with the model versions and songs per mood when all answer, else 503.
 
-    The emotion model is loaded and run on a blank face, as uploads use it.
-    The mood model is checked by its files and metadata only: pages never run
-    it (songs are classified offline), and loading it would pull TensorFlow
-    into every web process for the sake of a health check.
+    The emotion model is loaded and run on a blank face, as uploads use it,
+    and its answer must be finite (EmotionClassifier checks). The mood model
+    is checked by its files and metadata only: pages never run it (songs are
+    classified offline), and loading it would pull TensorFlow into every web
+    process for the sake of a health check. The answer names what is down;
+    the details (hosts, paths, what to run) go to the log, not to whoever asks.
     """
     problems, models, counts = [], {}, {}
     try:
         recommendable = Song.objects.recommendable()
         counts = {mood: recommendable.in_mood(mood).count() for mood in MOODS}
     except DatabaseError as exc:
-        problems.append(f"database: {exc}")
+        logger.error("Health check: database: %s", exc)
+        problems.append("database unavailable")
     try:
         classifier = EmotionClassifier()
         classifier.predict_proba(np.zeros((1, FACE_SIZE, FACE_SIZE), np.uint8))
         models["emotion"] = classifier.version
     except (ModelNotAvailable, OSError, ValueError, RuntimeError) as exc:
-        problems.append(f"emotion model: {exc}")
+        logger.error("Health check: emotion model: %s", exc)
+        problems.append("emotion model unavailable")
     try:
         models["mood"] = mood_model_version()
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        problems.append(f"mood model: {exc}")
+        logger.error("Health check: mood model: %s", exc)
+        problems.append("mood model unavailable")
     if problems:
         return JsonResponse({"status": "unavailable", "problems": problems}, status=503)
     return JsonResponse({"status": "ok", "models": models, "songs": counts})

@@ -23,6 +23,7 @@ fresh page starts fresh and any worker process can answer.
 
 import io
 import json
+import logging
 import math
 import secrets
 import time
@@ -60,7 +61,11 @@ TOO_BIG_MESSAGE = (
     f"This frame is too big for the live camera (at most {human_size(MAX_FRAME_BYTES)} "
     f"and {MAX_FRAME_SIDE} px a side). Please send a smaller one."
 )
-UNAVAILABLE_MESSAGE = "The emotion model isn't installed, so the live camera is off."
+UNAVAILABLE_MESSAGE = (
+    "Reading faces is unavailable right now, so the live camera is off. "
+    "Please try again later."
+)
+logger = logging.getLogger(__name__)
 
 
 def now():
@@ -242,7 +247,8 @@ def _answer_frame(request):
         response = error(busy.message, 503)
         response["Retry-After"] = str(RETRY_AFTER)
         return response
-    except ModelNotAvailable:
+    except ModelNotAvailable as unavailable:
+        logger.error("Emotion model unavailable: %s", unavailable)
         return error(UNAVAILABLE_MESSAGE, 503)
 
     # Matched or lifted: as the page says (its Match/Lift buttons), else as the

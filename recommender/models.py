@@ -9,6 +9,7 @@ from django.db import models
 from django.utils import timezone
 
 from faces.classifier import EMOTIONS
+from music.mood import MOODS
 from recommender import wording
 from recommender.mapping import MATCH, mood_for
 from recommender.wording import adjective, emotion_choices
@@ -38,24 +39,32 @@ class ReadingQuerySet(models.QuerySet):
 
 
 class Reading(models.Model):
-    """The faces found in one photo and what the model read in each.
+    """What the models read in one photo: its faces, or, with none, its scene.
 
     Kept for READING_TTL_SECONDS so its result URL can be reloaded and shared;
     the photo itself is never stored (the uploading browser keeps a preview).
     """
 
+    FACE, SCENE = "face", "scene"
+    KINDS = [(FACE, "faces"), (SCENE, "scene (no face)")]
+
     id = models.CharField(
         primary_key=True, max_length=32, default=new_reading_id, editable=False
     )
+    kind = models.CharField(max_length=8, choices=KINDS, default=FACE, db_index=True)
     created = models.DateTimeField(default=timezone.now, db_index=True)
     image_width = models.PositiveIntegerField()
     image_height = models.PositiveIntegerField()
     # [{"box": [x, y, w, h], "probabilities": {emotion: p}}], left to right (by
     # the box's left edge) so that face 1 is the leftmost, as people count.
     faces = models.JSONField()
-    # {"1": "fear", "group": "sad"}: the emotion a visitor chose for a choice.
+    # {"1": "fear", "group": "sad"}: the emotion a visitor chose for a choice;
+    # {"scene": "calm"}: the mood chosen for a scene.
     corrections = models.JSONField(default=dict, blank=True)
     emotion_model_version = models.CharField(max_length=64, blank=True)
+    # A scene reading's {mood: p} in MOODS order (faces is then []).
+    scene = models.JSONField(null=True, blank=True)
+    scene_model_version = models.CharField(max_length=64, blank=True)
 
     objects = ReadingQuerySet.as_manager()
 
@@ -63,7 +72,17 @@ class Reading(models.Model):
         ordering = ["-created"]
 
     def __str__(self):
+        if self.is_scene:
+            return f"Reading {self.id} (scene)"
         return f"Reading {self.id} ({len(self.faces)} faces)"
+
+    @property
+    def is_scene(self):
+        return self.kind == self.SCENE
+
+    def scene_pick(self):
+        """A scene reading's mood: the visitor's choice, else the model's."""
+        return ScenePick(self.scene, self.corrections.get(SCENE_CHOICE, ""))
 
     @property
     def expires(self):
@@ -195,6 +214,34 @@ class Pick:
         return sorted(self.probabilities.items(), key=lambda item: -item[1])
 
 
+# The corrections key of a scene reading's chosen mood.
+SCENE_CHOICE = "scene"
+
+
+@dataclass(frozen=True)
+class ScenePick:
+    """What the music follows for a photo without faces: the scene's mood."""
+
+    probabilities: dict  # {mood: p}
+    corrected: str = ""  # the mood the visitor chose instead, if they did
+
+    @property
+    def predicted(self):
+        return max(MOODS, key=lambda mood: self.probabilities[mood])
+
+    @property
+    def mood(self):
+        return self.corrected or self.predicted
+
+    @property
+    def confidence(self):
+        return self.probabilities[self.predicted]
+
+    @property
+    def sorted_probabilities(self):
+        return sorted(self.probabilities.items(), key=lambda item: -item[1])
+
+
 class EmotionCorrection(models.Model):
     """How often visitors said a face showed `chosen` where the model read `predicted`.
 
@@ -210,6 +257,30 @@ class EmotionCorrection(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["predicted", "chosen"], name="one_count_per_correction"
+            )
+        ]
+        ordering = ["predicted", "chosen"]
+
+    def __str__(self):
+        return f"{self.predicted} → {self.chosen}: {self.count}"
+
+
+class SceneCorrection(models.Model):
+    """How often visitors chose `chosen` for a scene the model read as `predicted`.
+
+    Counts only, like EmotionCorrection: no link to a reading or a visitor.
+    """
+
+    MOOD_CHOICES = [(mood, mood) for mood in MOODS]
+    predicted = models.CharField(max_length=10, choices=MOOD_CHOICES)
+    chosen = models.CharField(max_length=10, choices=MOOD_CHOICES)
+    count = models.PositiveIntegerField(default=0)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["predicted", "chosen"], name="one_count_per_scene_correction"
             )
         ]
         ordering = ["predicted", "chosen"]

@@ -1,4 +1,4 @@
-"""The two models' reports for staff, read from settings.MODELS_DIR at request time.
+"""The models' reports for staff, read from settings.MODELS_DIR at request time.
 
 The trainers write them (ml_training): emotion_model.json / mood_model.json with
 metrics, confusion matrices, version and data hashes, plus PNG plots.
@@ -11,7 +11,7 @@ from django.conf import settings
 
 from faces.classifier import EMOTIONS
 from music.mood import MOODS
-from recommender.models import EmotionCorrection
+from recommender.models import EmotionCorrection, SceneCorrection
 from recommender.wording import adjective
 
 # The plots staff may open (served by the admin, staff only); nothing else in
@@ -19,8 +19,13 @@ from recommender.wording import adjective
 PLOTS = {
     "emotion": ("emotion_confusion.png", "emotion_curves.png"),
     "mood": ("mood_confusion.png",),
+    "scene": ("scene_confusion.png", "scene_reliability.png", "scene_curves.png"),
 }
-REPORT_FILES = {"emotion": "emotion_model.json", "mood": "mood_model.json"}
+REPORT_FILES = {
+    "emotion": "emotion_model.json",
+    "mood": "mood_model.json",
+    "scene": "scene_model.json",
+}
 
 
 def plot_names():
@@ -189,6 +194,41 @@ def mood_report():
     }
 
 
+def scene_report():
+    report = read_report("scene")
+    if report is None:
+        return None
+    labels = report.get("moods", MOODS)
+    validation = report.get("validation", {})
+    data = report.get("data", {})
+    timing = report.get("ms_per_photo") or {}
+    return {
+        "version": report.get("version", "unknown"),
+        "trained": trained_at(report, "scene"),
+        "model": report.get("model", ""),
+        "parameters": report.get("parameters"),
+        "accuracy": validation.get("accuracy"),
+        "accuracy_label": (
+            f"Group-wise validation accuracy ({validation.get('photos')} photos, "
+            f"{validation.get('groups')} groups)"
+        ),
+        "data": [(data.get("file", "labels.csv"), data.get("sha256", "—"))],
+        "git_commit": report.get("git_commit", ""),
+        "labels": labels,
+        "confusion": matrix(labels, validation.get("confusion_matrix", [])),
+        "per_class": per_class(labels, validation.get("per_class", {})),
+        "plots": present_plots("scene"),
+        "extra": [
+            ("Calibration (ECE, 10 bins)", validation.get("ece", "—")),
+            (
+                "ms per photo (LiteRT, one thread)",
+                f"median {timing.get('median', '—')}, p95 {timing.get('p95', '—')}",
+            ),
+            *(("Data terms", terms) for terms in report.get("terms", [])),
+        ],
+    }
+
+
 def correction_matrix():
     """Visitors' corrections as rows of the model's emotion x the one chosen."""
     counts = {(c.predicted, c.chosen): c.count for c in EmotionCorrection.objects.all()}
@@ -201,6 +241,20 @@ def correction_matrix():
     ]
     return {
         "labels": [adjective(emotion) for emotion in EMOTIONS],
+        "rows": [(label, cells, sum(cells)) for label, cells in rows],
+        "total": sum(counts.values()),
+    }
+
+
+def scene_correction_matrix():
+    """Scene corrections as rows of the scene model's mood x the one chosen."""
+    counts = {(c.predicted, c.chosen): c.count for c in SceneCorrection.objects.all()}
+    rows = [
+        (predicted, [counts.get((predicted, chosen), 0) for chosen in MOODS])
+        for predicted in MOODS
+    ]
+    return {
+        "labels": list(MOODS),
         "rows": [(label, cells, sum(cells)) for label, cells in rows],
         "total": sum(counts.values()),
     }

@@ -12,7 +12,7 @@ from faces.forms import PhotoUploadForm
 from music.mood import MOODS
 from music.spotify_account import taste_for_request
 from recommender import services, visit
-from recommender.forms import CorrectionForm
+from recommender.forms import CorrectionForm, SceneCorrectionForm
 from recommender.mapping import DIRECTIONS, LIFT, MATCH
 from recommender.models import reading_ttl
 from recommender.wording import DIRECTION_LABELS, blend_note, emotion_choices
@@ -54,6 +54,15 @@ def reading(request, reading_id):
     found = services.find_reading(reading_id)
     if found is None:
         return reading_gone(request)
+    if found.is_scene:
+        return render_scene(
+            request,
+            services.scene_songs(
+                reading=found,
+                session=request.session,
+                prefer=taste_for_request(request),
+            ),
+        )
     recommendation = services.reading_songs(
         reading=found,
         choice=request.GET.get("face"),
@@ -72,6 +81,8 @@ def correct(request, reading_id):
         return reading_gone(request)
     if not visit.is_own_reading(request.session, found.pk):
         return render(request, "recommender/not_yours.html", status=403)
+    if found.is_scene:
+        return correct_scene(request, found)
     form = CorrectionForm(request.POST, reading=found)
     direction = direction_for(request, request.POST)
     if not form.is_valid():
@@ -122,10 +133,55 @@ def render_reading(request, recommendation, *, form=None, status=200):
         "page": recommendation.page,
         "more_url": reverse("recommender:more", args=[pick.mood]),
         "correction_form": form,
-        "can_correct": visit.is_own_reading(request.session, reading.pk),
         "emotion_choices": emotion_choices(),
     }
     return render(request, "recommender/result.html", context, status=status)
+
+
+def correct_scene(request, reading):
+    """A scene's one-tap mood buttons: the songs follow the chosen mood."""
+    form = SceneCorrectionForm(request.POST)
+    if not form.is_valid():
+        recommendation = services.scene_songs(
+            reading=reading, session=request.session, prefer=taste_for_request(request)
+        )
+        return render_scene(request, recommendation, form=form, status=400)
+    services.correct_scene(reading=reading, mood=form.cleaned_data["mood"])
+    return see_other(reading_url(reading))
+
+
+def render_scene(request, recommendation, *, form=None, status=200):
+    """A photo without faces: the scene's mood, its songs and the other moods."""
+    reading, pick = recommendation.reading, recommendation.pick
+    context = {
+        "reading": reading,
+        "pick": pick,
+        "mood": pick.mood,
+        "moods": MOODS,
+        "page": recommendation.page,
+        "more_url": reverse("recommender:more", args=[pick.mood]),
+        "can_correct": visit.is_own_reading(request.session, reading.pk),
+        "correction_form": form,
+    }
+    return render(request, "recommender/scene_result.html", context, status=status)
+
+
+@require_GET
+def pick_mood(request, mood):
+    """No photo at all: the visitor picks a mood and gets its songs."""
+    if mood not in MOODS:
+        raise Http404("No such mood")
+    page = services.songs_for_mood(
+        mood=mood, session=request.session, prefer=taste_for_request(request)
+    )
+    context = {
+        "reading": None,
+        "mood": mood,
+        "moods": MOODS,
+        "page": page,
+        "more_url": reverse("recommender:more", args=[mood]),
+    }
+    return render(request, "recommender/scene_result.html", context)
 
 
 def reading_gone(request):

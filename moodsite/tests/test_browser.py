@@ -13,12 +13,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 from django.urls import reverse
+from PIL import Image
 
 from faces.analysis import FaceResult, analyze_rgb
 from faces.images import NOT_AN_IMAGE_MESSAGE
 from moodsite.testing import encode_image
 from moodsite.tests.conftest import browser_required, missing_browser_reason
-from moodsite.tests.pages import WAIT, fill_pool, save_small_png, upload
+from moodsite.tests.pages import WAIT, fill_pool, upload
 from recommender import services
 from recommender.mapping import mood_for
 from recommender.models import EmotionCorrection, Reading
@@ -466,6 +467,14 @@ def test_the_accessibility_check_finds_a_serious_problem(site):
     assert len(problems) == 1 and problems[0].startswith("image-alt (critical)")
 
 
+def save_small_png(path):
+    """Down to a 128-colour palette: the README's screenshots stay small."""
+    with Image.open(path) as shot:
+        small = shot.convert("RGB").quantize(colors=128)
+    small.save(path, optimize=True)
+    return path
+
+
 @pytest.fixture
 def phone(browser):
     """The browser as a 390 px wide phone screen, for the length of a test."""
@@ -518,7 +527,7 @@ def test_screenshots_of_the_main_pages(
     home = save_small_png(screenshot(f"home-{screen}"))
 
     reading, photo = group_photo_reading(astronaut, browser)
-    made_here(browser, url, reading)  # the sender's page, with "Not quite?"
+    made_here(browser, url, reading)  # its sender's view, with "Not quite?"
     browser.execute_script(
         "sessionStorage.setItem(arguments[0], arguments[1])",
         f"moodsite:photo:{reading.pk}",
@@ -585,7 +594,7 @@ def test_match_or_lift_and_the_unsure_choices_work_in_the_page(site):
                           emotion="sad")],
         image_size=(300, 300),
     )  # fmt: skip
-    made_here(browser, url, reading)  # only the sender may answer for the face
+    made_here(browser, url, reading)  # one-tap answers are the sender's
     open_reading(browser, url, reading)
     assert "Songs for a sad mood" in browser.find_element(By.ID, "songs-heading").text
     browser.find_element(By.LINK_TEXT, "Lift my mood").click()

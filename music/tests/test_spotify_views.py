@@ -125,6 +125,28 @@ def test_a_stale_callback_offers_the_connect_button_it_mentions(client, standin)
     assert 'id="spotify-connect"' in body
 
 
+@pytest.mark.parametrize("configured", [True, False])
+def test_anonymous_connects_write_no_database_row(
+    client, standin, settings, configured
+):
+    """A visitor (or a bot) who never connects leaves nothing on the server."""
+    from django.contrib.sessions.models import Session
+    from django.test import Client
+
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+    if not configured:
+        settings.SPOTIPY_CLIENT_ID = ""
+    for _ in range(20):
+        assert Client().get(reverse("spotify:connect")).status_code == 302
+    assert not Session.objects.exists()
+    # The sign-in still completes from the cookie alone, and only then is a
+    # record made.
+    if configured:
+        go_to_spotify_and_back(client)
+        assert account.is_connected(store_of(client))
+        assert Session.objects.count() == 1
+
+
 def test_disconnect_forgets_the_tokens(client, standin):
     go_to_spotify_and_back(client)
     answer = client.post(reverse("spotify:disconnect"), {"next": "/songs/sad/more/"})
@@ -275,7 +297,11 @@ def test_with_signed_cookie_sessions_the_tokens_never_reach_the_cookie(
     go_to_spotify_and_back(client)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     in_cookie = CookieSession(session_key=cookie).load()
-    assert set(in_cookie) == {account.AccountStore.REF_KEY}
+    # The record's key and the welcome notice; the sign-in's state is used up.
+    assert set(in_cookie) == {
+        account.AccountStore.REF_KEY,
+        f"{account.AccountStore.KEY}_notices",
+    }
     store = store_of(client)
     assert not store.on_server
     token = store.get("token")

@@ -25,21 +25,12 @@ def signed_session_with_reading(session, reading):
     return session.session_key
 
 
-def claim(client, reading):
-    """`client` becomes the browser that sent the reading's photo."""
-    key = signed_session_with_reading(client.session, reading)
-    client.cookies[settings.SESSION_COOKIE_NAME] = key
-
-
 @pytest.fixture
-def make_reading(db, client):
-    """make_reading(face(...), face(...), size=(640, 480)) -> a saved Reading,
-    made (as by an upload) by the test's `client`."""
+def make_reading(db):
+    """make_reading(face(...), face(...), size=(640, 480)) -> a saved Reading."""
 
     def make(*faces, size=(640, 480)):
-        reading = services.save_reading(faces=list(faces), image_size=size)
-        claim(client, reading)
-        return reading
+        return services.save_reading(faces=list(faces), image_size=size)
 
     return make
 
@@ -50,3 +41,9 @@ def all_moods(make_songs):
     from music.mood import MOODS
 
     return {mood: make_songs(mood, 3) for mood in MOODS}
+
+
+def claim(client, reading):
+    """The test client's visit sent `reading`'s photo (as the upload page says)."""
+    key = signed_session_with_reading(client.session, reading)
+    client.cookies[settings.SESSION_COOKIE_NAME] = key

@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from faces import classifier as classifier_module
-from faces.classifier import EMOTIONS
+from faces.classifier import EMOTIONS, VISITOR_MESSAGE
 from faces.images import NOT_AN_IMAGE_MESSAGE, decode_slot
 from moodsite.testing import encode_image
 from recommender import throttle
@@ -117,7 +117,20 @@ def test_missing_model_is_503(api, db, astronaut, settings, tmp_path):
     classifier_module.clear_cache()
     response = analyze(api, encode_image(astronaut))
     assert response.status_code == 503
-    assert "not installed" in response.json()["error"]["message"]
+    assert response.json()["error"]["message"] == VISITOR_MESSAGE
+    assert str(tmp_path) not in response.content.decode()
+
+
+@pytest.mark.usefixtures("broken_emotion_model")
+def test_a_model_that_fails_or_answers_nan_is_503(api, db, astronaut):
+    response = analyze(api, encode_image(astronaut))
+    assert response.status_code == 503
+    assert response.json()["error"] == {
+        "status": 503,
+        "code": "model_unavailable",
+        "message": VISITOR_MESSAGE,
+    }
+    assert not Reading.objects.exists()
 
 
 def test_a_process_busy_decoding_answers_503_with_retry_after(

@@ -1,9 +1,14 @@
+from django.test import Client
 from django.urls import reverse
 
 from faces.analysis import FaceResult
 from faces.classifier import EMOTIONS
 from recommender.models import EmotionCorrection
 from recommender.tests.conftest import claim, face
+
+
+def reading_url(reading):
+    return reverse("recommender:reading", args=[reading.pk])
 
 
 def correct(client, reading, **data):
@@ -32,6 +37,7 @@ def test_a_correction_redirects_and_the_songs_follow_it(
 
 def test_bad_corrections_are_400_with_the_message(client, make_reading):
     reading = make_reading(face("happy"))
+    claim(client, reading)
     response = correct(client, reading, choice="1", emotion="bored")
     assert response.status_code == 400
     assert b"Please pick one of the emotions listed." in response.content
@@ -56,19 +62,34 @@ def test_get_is_not_allowed(client, make_reading):
 
 
 def test_needs_the_csrf_token_like_every_page_form(make_reading):
-    from django.test import Client
-
     reading = make_reading(face("happy"))
     strict = Client(enforce_csrf_checks=True)
-    assert correct(strict, reading, choice="1", emotion="sad").status_code == 403
+    claim(strict, reading)  # its own reading: refused for the token alone
+    response = correct(strict, reading, choice="1", emotion="sad")
+    assert response.status_code == 403
+    assert b"Only the sender" not in response.content
+
+
+def test_another_browser_with_the_link_cannot_correct_it(client, make_reading):
+    reading = make_reading(face("happy"))
+    claim(client, reading)
+    other = Client()
+    page = other.get(reverse("recommender:reading", args=[reading.pk]))
+    assert page.status_code == 200
+    assert b"Not quite?" not in page.content
+
+    response = correct(other, reading, choice="1", emotion="sad")
+
+    assert response.status_code == 403
+    assert b"Only the sender can correct" in response.content
+    assert not EmotionCorrection.objects.exists()
 
 
 def test_a_shared_links_reader_is_told_what_they_said_not_you(
     client, make_reading, all_moods
 ):
-    from django.test import Client
-
-    reading = make_reading(face("happy", 0.9))  # sent by `client`
+    reading = make_reading(face("happy", 0.9))
+    claim(client, reading)
     correct(client, reading, choice="1", emotion="sad")
     body = Client().get(reverse("recommender:reading", args=[reading.pk])).content
     assert "They said they feel <em>sad</em>" in body.decode()
@@ -82,6 +103,8 @@ def test_an_unsure_reading_offers_its_two_likeliest_emotions_in_one_tap(
     reading = make_reading(
         FaceResult(box=(0, 0, 50, 50), probabilities=probabilities, emotion="sad")
     )
+    assert b'id="unsure-form"' not in Client().get(reading_url(reading)).content
+    claim(client, reading)
     body = client.get(reverse("recommender:reading", args=[reading.pk])).content
     form = body.decode().split('id="unsure-form"')[1].split("</form>")[0]
     assert 'name="emotion" value="sad"' in form
@@ -100,25 +123,7 @@ def test_a_sure_reading_offers_no_one_tap_choice(client, make_reading, all_moods
     assert b'id="unsure-form"' not in body
 
 
-def test_another_browser_with_the_link_cannot_correct_it(make_reading):
-    from django.test import Client
-
-    reading = make_reading(face("happy"))
-    other = Client()
-    page = other.get(reverse("recommender:reading", args=[reading.pk]))
-    assert page.status_code == 200
-    assert b"Not quite?" not in page.content
-
-    response = correct(other, reading, choice="1", emotion="sad")
-
-    assert response.status_code == 403
-    assert b"Only the sender can correct" in response.content
-    assert not EmotionCorrection.objects.exists()
-
-
 def test_a_shared_links_reader_gets_no_one_tap_choice(make_reading, all_moods):
-    from django.test import Client
-
     reading = make_reading(face("surprise", 0.33))
     body = Client().get(reverse("recommender:reading", args=[reading.pk])).content
     assert b"Hard to tell" in body and b'id="unsure-form"' not in body

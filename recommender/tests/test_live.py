@@ -246,6 +246,13 @@ def test_without_the_model_it_is_a_503(client, settings, tmp_path, face_frame):
     assert response.json() == {"error": live.UNAVAILABLE_MESSAGE}
 
 
+@pytest.mark.usefixtures("broken_emotion_model")
+def test_a_model_that_fails_or_answers_nan_is_a_503(client, face_frame):
+    response = post_frame(client, face_frame)
+    assert response.status_code == 503
+    assert response.json() == {"error": live.UNAVAILABLE_MESSAGE}
+
+
 def test_a_process_busy_decoding_answers_503_with_retry_after(
     client, settings, face_frame
 ):

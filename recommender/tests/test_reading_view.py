@@ -165,6 +165,7 @@ def test_match_or_lift_is_in_the_url_and_kept_for_the_visit(
 
 def test_a_correction_keeps_the_lifted_mood(client, make_reading, all_moods):
     reading = make_reading(face("happy", 0.9))
+    claim(client, reading)
     response = client.post(
         reverse("recommender:correct", args=[reading.pk]),
         {"choice": "1", "emotion": "neutral", "music": "lift"},
