@@ -541,7 +541,7 @@ def test_screenshots_of_the_main_pages(
         assert path.stat().st_size < 300_000
 
 
-def top_of(browser, selector):
+def rect_of(browser, selector):
     return browser.execute_script(
         "return document.querySelector(arguments[0]).getBoundingClientRect().toJSON();",
         selector,
@@ -572,9 +572,9 @@ def test_the_first_song_is_in_view_beside_or_under_the_headline(
         )
         open_reading(browser, url, reading, face_key="2")
         assert browser.find_element(By.CSS_SELECTOR, "img.photo-preview").is_displayed()
-        song = top_of(browser, "#songs .song")
-        headline = top_of(browser, "#headline")
-        photo_box = top_of(browser, "#photo-frame")
+        song = rect_of(browser, "#songs .song")
+        headline = rect_of(browser, "#headline")
+        photo_box = rect_of(browser, "#photo-frame")
         assert 0 <= song["top"] and song["top"] + 40 <= height, song
         assert headline["bottom"] <= song["top"]
         if width >= 720:
@@ -654,3 +654,27 @@ def test_a_blocked_camera_says_what_to_do_in_the_page(site):
     )
     assert "or upload a photo" in problem.text
     assert not browser.find_element(By.ID, "webcam").is_displayed()
+
+
+@pytest.mark.parametrize("width, height", [(1280, 900), (390, 844)])
+def test_a_scene_results_first_song_is_in_view_too(site, width, height):
+    browser, url = site
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {
+            "width": width,
+            "height": height,
+            "deviceScaleFactor": 1,
+            "mobile": width < 720,
+        },
+    )
+    try:
+        reading = services.save_scene_reading(
+            probabilities={"calm": 0.6, "happy": 0.2, "energetic": 0.1, "sad": 0.1},
+            image_size=(640, 480),
+        )
+        open_reading(browser, url, reading)
+        song = rect_of(browser, "#songs .song")
+        assert 0 <= song["top"] and song["top"] + 40 <= height, song
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

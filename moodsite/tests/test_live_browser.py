@@ -254,9 +254,12 @@ def test_live_songs_are_in_view_beside_or_under_the_video(
         live_button = wait_for(
             browser, EC.element_to_be_clickable((By.ID, "webcam-live"))
         )
-        for button in ("webcam-snap", "webcam-live"):
-            place = rect(browser, f"#{button}")
-            assert 0 <= place["top"] and place["bottom"] <= height, (button, place)
+        # (Once the video has its size: the page scrolls them into view then.)
+        wait_for(
+            browser,
+            lambda b: all(in_view(b, f"#{button}", height) for button in BUTTONS),
+            "the snapshot camera's buttons are not in view",
+        )
         live_button.click()
         wait_for(browser, songs_of(mood_for(live_emotion(browser))), "no songs")
         song, video = rect(browser, "#live-songs .song"), rect(browser, "#live-video")
@@ -274,6 +277,14 @@ def test_live_songs_are_in_view_beside_or_under_the_video(
             assert song["top"] >= video["bottom"]
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+BUTTONS = ("webcam-snap", "webcam-live")
+
+
+def in_view(browser, selector, height):
+    place = rect(browser, selector)
+    return 0 <= place["top"] and place["bottom"] <= height
 
 
 def rect(browser, selector):

@@ -37,6 +37,13 @@
     panel.hidden = true;
   }
 
+  // The snapshot and Go live buttons under the video: in view, once the
+  // video has its size (before that the panel is shorter than it will be).
+  function showButtons() {
+    panel.scrollIntoView({ block: "nearest" });
+  }
+  video.addEventListener("loadedmetadata", showButtons);
+
   start.hidden = false;
   start.addEventListener("click", function () {
     navigator.mediaDevices.getUserMedia({ video: true, audio: false })
@@ -45,8 +52,7 @@
         video.srcObject = s;
         problem.hidden = true;
         panel.hidden = false;
-        // The snapshot and Go live buttons under the video: in view.
-        panel.scrollIntoView({ block: "nearest" });
+        showButtons();
       })
       .catch(cameraProblem);
   });
