@@ -53,9 +53,11 @@ bench: venv
 	$(BIN)/python benchmarks/soak.py --duration $(SOAK_SECONDS)
 	$(BIN)/python benchmarks/upload_memory.py
 
+# Style, and the one-way app graph (pyproject.toml's [tool.importlinter]).
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # What a lent GPU machine needs to train the emotion model and cannot fetch
 # (README "Training on a GPU"): FER2013 packed under 64 MiB, and the wheels

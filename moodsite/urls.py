@@ -5,7 +5,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("spotify/", include("music.urls")),
     path("", include("recommender.urls")),
-    path("", include("faces.urls")),
 ]
 
 handler500 = "moodsite.errors.server_error"

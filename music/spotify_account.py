@@ -25,7 +25,7 @@ from music.models import Song
 from music.retrying import retry_after_seconds
 from music.services import upsert_songs
 from music.spotify import track_fields
-from recommender.taste import build_profile
+from music.taste import build_profile
 
 # Only what the site uses: the taste profile and saving a private playlist.
 SCOPES = ("user-top-read", "playlist-modify-private")
@@ -425,7 +425,7 @@ def top_items(store, kind):
 
 
 def taste_profile(store):
-    """The listener's taste (recommender.taste), fetched once per connection.
+    """The listener's taste (music.taste), fetched once per connection.
 
     Their top tracks that the pool does not know yet are added to it, held
     for staff approval: once fill_features and classify_songs have given them

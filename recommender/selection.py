@@ -18,8 +18,8 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
 
+from music import taste
 from music.models import RANK_CONFIDENCE, RANK_SCORE, RANKING, UNSCORED, Song
-from recommender import taste
 
 # Each page draws from a band of this many best-ranked songs: enough for variety
 # between visits, few enough that the model's most typical songs come first.
@@ -30,7 +30,7 @@ CACHED_BANDS = 16
 # chunk a little, and it saves an OFFSET read of everything before it.
 CHUNK_END_SECONDS = 24 * 3600
 # A connected listener's matches are looked for among this many best-ranked
-# possible matches (recommender.taste): a page's worth of favourites is enough.
+# possible matches (music.taste): a page's worth of favourites is enough.
 TASTE_WINDOW = 400
 
 
@@ -39,7 +39,7 @@ class Place:
     """Where a visit is in one mood's pool: its shuffle and how far it got.
 
     `shown` counts positions of the shuffled walk; `liked` counts the songs
-    shown first because they match the listener's taste (recommender.taste).
+    shown first because they match the listener's taste (music.taste).
     """
 
     seed: int

@@ -91,7 +91,9 @@ def _photo_artefacts(images, rng, share):
             image = cv2.GaussianBlur(image, (0, 0), rng.uniform(0.4, 1.2))
         if rng.random() < 0.5:
             quality = int(rng.integers(20, 81))
-            _, encoded = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality])
+            _, encoded = cv2.imencode(
+                ".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, quality]
+            )
             image = cv2.imdecode(encoded, cv2.IMREAD_GRAYSCALE)
         images[i] = image
 
@@ -151,9 +153,7 @@ class FerBatches(keras.utils.PyDataset):
         rows = self.index[i * self.batch_size : (i + 1) * self.batch_size]
         x = self.images[rows]
         if self.augment:
-            x = augment_batch(
-                x, self.rng, self.random_erasing, self.photo_artefacts
-            )
+            x = augment_batch(x, self.rng, self.random_erasing, self.photo_artefacts)
         y = keras.utils.to_categorical(self.labels[rows], 7)
         return x[..., None].astype("float32"), y
 

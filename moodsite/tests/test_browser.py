@@ -308,7 +308,7 @@ def two_face_reading():
 def test_a_snapshot_sent_like_webcam_js_sends_it_keeps_its_preview_too(site, astronaut):
     """webcam.js puts the frame in the file input and calls form.requestSubmit()."""
     browser, url = site
-    browser.get(url + reverse("faces:home"))
+    browser.get(url + reverse("recommender:home"))
     browser.execute_script("window.beforeUpload = true")
     browser.execute_script(
         "var bytes = Uint8Array.from(atob(arguments[0]), c => c.charCodeAt(0));"
@@ -330,7 +330,7 @@ def test_a_snapshot_sent_like_webcam_js_sends_it_keeps_its_preview_too(site, ast
 
 def test_a_kept_preview_of_another_shape_is_not_shown_for_a_shared_result(site):
     browser, url = site
-    browser.get(url + reverse("faces:home"))
+    browser.get(url + reverse("recommender:home"))
     reading = two_face_reading()  # 400 x 300
     browser.execute_script(
         "sessionStorage.setItem('moodsite:pending-photo', JSON.stringify("
@@ -401,7 +401,7 @@ def test_not_quite_lets_the_visitor_pick_the_emotion_and_the_songs_follow(site):
 
 def test_a_skip_link_leads_past_the_header(site):
     browser, url = site
-    browser.get(url + reverse("faces:home"))
+    browser.get(url + reverse("recommender:home"))
     browser.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
     skip = browser.switch_to.active_element
     assert skip.text == "Skip to content" and skip.is_displayed()
@@ -415,7 +415,7 @@ def test_a_skip_link_leads_past_the_header(site):
 def test_no_serious_accessibility_problems(site, photo_files, page):
     browser, url = site
     if page == "home":
-        browser.get(url + reverse("faces:home"))
+        browser.get(url + reverse("recommender:home"))
     elif page == "result":
         upload(browser, url, photo_files["face"])
         browser.find_element(By.CSS_SELECTOR, ".correction summary").click()
@@ -432,7 +432,7 @@ def test_no_serious_accessibility_problems(site, photo_files, page):
 
 def test_the_accessibility_check_finds_a_serious_problem(site):
     browser, url = site
-    browser.get(url + reverse("faces:home"))
+    browser.get(url + reverse("recommender:home"))
     browser.execute_script(
         "var image = document.createElement('img');"  # no alt text
         "image.src = '/static/moodsite/favicon.svg';"
@@ -498,7 +498,7 @@ def test_screenshots_of_the_main_pages(
     if screen == "phone":
         request.getfixturevalue("phone")
     browser, url = site
-    browser.get(url + reverse("faces:home"))
+    browser.get(url + reverse("recommender:home"))
     home = save_small_png(screenshot(f"home-{screen}"))
 
     reading, photo = group_photo_reading(astronaut, browser)

@@ -125,7 +125,7 @@ def frames_answered(browser):
 
 
 def go_live(browser, url):
-    browser.get(url + reverse("faces:home"))
+    browser.get(url + reverse("recommender:home"))
     wait_for(browser, EC.element_to_be_clickable((By.ID, "webcam-start"))).click()
     wait_for(browser, EC.element_to_be_clickable((By.ID, "webcam-live"))).click()
     panel = wait_for(browser, EC.visibility_of_element_located((By.ID, "live")))

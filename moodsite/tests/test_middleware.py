@@ -88,7 +88,7 @@ def test_upload_with_the_database_down_answers_503_not_500(
 ):
     database_at(closed_port)
     photo = SimpleUploadedFile("me.png", encode_image(astronaut), "image/png")
-    response = client.post(reverse("faces:home"), {"photo": photo})
+    response = client.post(reverse("recommender:home"), {"photo": photo})
     assert_songs_unavailable(response)
     # The photo was read all the same: the page says what the face shows.
     assert "You look <em>" in response.content.decode()
@@ -111,5 +111,5 @@ def test_other_pages_still_work_while_the_database_is_down(
     client, database_at, closed_port
 ):
     database_at(closed_port)
-    response = client.get(reverse("faces:home"))
+    response = client.get(reverse("recommender:home"))
     assert response.status_code == 200 and b'type="file"' in response.content

@@ -42,7 +42,7 @@ class SpotifyState:
             return self.request.get_full_path()
         if self.mood:
             return reverse("recommender:more", args=[self.mood])
-        return reverse("faces:home")
+        return reverse("recommender:home")
 
     @cached_property
     def library(self):

@@ -244,7 +244,7 @@ def test_only_posts_with_the_csrf_token_are_answered(
     browser = Client(enforce_csrf_checks=True)
     assert browser.get(URL).status_code == 405
     assert post_frame(browser, face_frame).status_code == 403
-    token = browser.get(reverse("faces:home")).cookies["csrftoken"].value
+    token = browser.get(reverse("recommender:home")).cookies["csrftoken"].value
     response = browser.post(
         URL,
         {"frame": SimpleUploadedFile("f.jpg", face_frame)},
