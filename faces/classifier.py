@@ -16,13 +16,17 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
+# Re-exported: faces.classifier.EMOTIONS is part of the module's contract.
+from faces.emotions import (  # noqa: F401
+    EMOTIONS,
+    FACE_SIZE,
+    KERAS_FILE,
+    METRICS_FILE,
+    TFLITE_FILE,
+)
+
 logger = logging.getLogger(__name__)
 
-EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
-FACE_SIZE = 48
-TFLITE_FILE = "emotion_model.tflite"
-KERAS_FILE = "emotion_model.keras"
-METRICS_FILE = "emotion_model.json"
 
 # Measured on the 2-core dev machine (shared with training jobs) with the
 # 397k-parameter trimmed Xception the face training was running: one face costs

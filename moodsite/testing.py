@@ -103,7 +103,7 @@ def build_tiny_mood_model(directory, *, favour=None, version="test-v1"):
     """
     import keras
 
-    from music.mood import MOODS
+    from music.moods import MOODS
 
     inputs = keras.Input(shape=(len(MOOD_MODEL_FEATURES),))
     normalizer = keras.layers.Normalization(

@@ -10,12 +10,12 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from music.classification import classify_or_warn
 from music.features import AUDIO_FEATURES
 from music.forms import CatalogueImportForm
 from music.models import HarvestRun, Song
-from music.mood import MOODS
-from music.pool import mood_pool_sizes, songs_per_visit, thin_moods
+from music.moods import MOODS
+from music.paging import SONGS_PER_VISIT
+from music.pool import mood_pool_sizes, thin_moods
 from music.services import refresh_primary_versions
 
 NO_MOOD = "none"
@@ -180,7 +180,7 @@ class SongAdmin(admin.ModelAdmin):
 
     @admin.action(description="Reclassify mood", permissions=["change"])
     def reclassify(self, request, queryset):
-        counts, warning = classify_or_warn(queryset)
+        counts, warning = _classify_or_warn(queryset)
         if warning:
             self.message_user(request, warning, messages.ERROR)
             return
@@ -202,7 +202,7 @@ class SongAdmin(admin.ModelAdmin):
             moods = ", ".join(f"{mood} ({size})" for mood, size in thin.items())
             self.message_user(
                 request,
-                f"Fewer songs than a visit pages through ({songs_per_visit()}): "
+                f"Fewer songs than a visit pages through ({SONGS_PER_VISIT}): "
                 f"{moods}. Visitors will see these moods start over; import, "
                 "harvest or fill features to add songs.",
                 messages.WARNING,
@@ -236,7 +236,7 @@ class SongAdmin(admin.ModelAdmin):
             form = CatalogueImportForm(request.POST, request.FILES)
             result = form.import_catalogue() if form.is_valid() else None
             if result is not None:
-                classified, classify_warning = classify_or_warn()
+                classified, classify_warning = _classify_or_warn()
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -320,3 +320,11 @@ class HarvestRunAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+def _classify_or_warn(queryset=None):
+    # Imported when a curator runs it: music.classification loads pandas and
+    # the mood model's code, which the web workers otherwise never need.
+    from music.classification import classify_or_warn
+
+    return classify_or_warn(queryset)

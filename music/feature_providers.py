@@ -81,7 +81,11 @@ class ReccoBeatsFeatures:
 def spotify_id_of(href):
     """'https://open.spotify.com/track/<id>' -> '<id>', else None."""
     parts = [part for part in urlparse(href or "").path.split("/") if part]
-    if len(parts) >= 2 and parts[-2] == "track" and spotify.SPOTIFY_ID.match(parts[-1]):
+    if (
+        len(parts) >= 2
+        and parts[-2] == "track"
+        and spotify.SPOTIFY_ID.fullmatch(parts[-1])
+    ):
         return parts[-1]
     return None
 

@@ -33,7 +33,8 @@ DEFAULT_TIMEOUT = 10
 # /items is today's path; /tracks answers on APIs that predate the rename.
 PLAYLIST_ENDPOINTS = ("items", "tracks")
 
-SPOTIFY_ID = re.compile(r"^[0-9A-Za-z]{22}$")
+# A track, album, artist or playlist id (use fullmatch).
+SPOTIFY_ID = re.compile(r"[0-9A-Za-z]{22}")
 
 
 class CredentialsMissing(Exception):
@@ -187,7 +188,7 @@ def track_fields(track):
     if not track or track.get("is_local") or track.get("type", "track") != "track":
         return None
     spotify_id = track.get("id") or ""
-    if not SPOTIFY_ID.match(spotify_id):
+    if not SPOTIFY_ID.fullmatch(spotify_id):
         return None
     album = track.get("album") or {}
     artists = ", ".join(
@@ -239,7 +240,7 @@ def parse_playlist_id(value):
             candidate = parts[-1]
     else:
         candidate = text
-    if not candidate or not SPOTIFY_ID.match(candidate):
+    if not candidate or not SPOTIFY_ID.fullmatch(candidate):
         raise ValueError(
             f"Not a Spotify playlist id, spotify:playlist: URI or open.spotify.com "
             f"playlist URL: {value!r}"

@@ -23,7 +23,7 @@ from faces.images import Busy, too_large_message
 from moodsite.database import is_outage
 from moodsite.errors import RETRY_AFTER, songs_unavailable
 from music.models import Song
-from music.mood import MODEL_FILENAME, MOODS
+from music.moods import METADATA_FILENAME, MODEL_FILENAME, MOODS
 from recommender import services, throttle
 from recommender.mapping import mood_for
 
@@ -172,9 +172,7 @@ def mood_model_version():
     models_dir = settings.MODELS_DIR
     if not (models_dir / MODEL_FILENAME).is_file():
         raise OSError(f"no {MODEL_FILENAME} in {models_dir}")
-    metadata = json.loads(
-        (models_dir / MODEL_FILENAME).with_suffix(".json").read_text()
-    )
+    metadata = json.loads((models_dir / METADATA_FILENAME).read_text())
     return str(metadata["version"])
 
 

@@ -21,7 +21,6 @@ songs. That state travels with the page (it is echoed back in ``state``), so a
 fresh page starts fresh and any worker process can answer.
 """
 
-import io
 import json
 import math
 import secrets
@@ -35,13 +34,12 @@ from django.http import JsonResponse
 from django.template.loader import render_to_string
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
-from PIL import Image
 
 from faces.analysis import analyze_image
 from faces.classifier import ModelNotAvailable
-from faces.images import FORMATS, Busy, InvalidImage, human_size
+from faces.images import Busy, InvalidImage, human_size, upright_size
 from moodsite.errors import RETRY_AFTER
-from music.mood import MOODS
+from music.moods import MOODS
 from music.spotify_account import taste_for_request
 from recommender import services
 from recommender.mapping import mood_for
@@ -284,17 +282,12 @@ def frame_size(data):
     """
     if len(data) > MAX_FRAME_BYTES:
         raise InvalidImage(TOO_BIG_MESSAGE, code="too_large")
-    try:
-        with Image.open(io.BytesIO(data), formats=FORMATS) as image:
-            width, height = image.size
-            # EXIF orientations 5-8 turn the picture a quarter: swap the sides.
-            if image.getexif().get(0x0112) in (5, 6, 7, 8):
-                width, height = height, width
-    except Exception:
+    size = upright_size(data)
+    if size is None:
         return None  # not an image: analyze_image says so in its own words
-    if max(width, height) > MAX_FRAME_SIDE:
+    if max(size) > MAX_FRAME_SIDE:
         raise InvalidImage(TOO_BIG_MESSAGE, code="too_many_pixels")
-    return width, height
+    return size
 
 
 def _face_json(face):

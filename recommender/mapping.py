@@ -1,7 +1,7 @@
 """The fixed emotion → music mood mapping: the one place it is written down."""
 
-from faces.classifier import EMOTIONS
-from music.mood import MOODS
+from faces.emotions import EMOTIONS
+from music.moods import MOODS
 
 # Negative, tense emotions get calm music (to soothe, not to match); surprise
 # gets energy; happy and neutral get happy songs; sad gets sad songs.

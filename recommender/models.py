@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from faces.classifier import EMOTIONS
+from faces.emotions import EMOTIONS
 from recommender.mapping import mood_for
 from recommender.wording import adjective, emotion_choices
 

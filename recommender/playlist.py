@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from music import spotify_account as account
-from music.mood import MOODS
+from music.moods import MOODS
 from recommender import services
 
 # A saved playlist holds at most the visit's last this many songs of the mood.

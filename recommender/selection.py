@@ -19,11 +19,12 @@ from django.core.cache import cache
 from django.db.models import Q
 
 from music import taste
-from music.models import RANK_CONFIDENCE, RANK_SCORE, RANKING, UNSCORED, Song
+from music.models import RANK_CONFIDENCE, RANK_SCORE, RANKING, Song, rank_key
+from music.paging import SONGS_PER_VISIT
 
 # Each page draws from a band of this many best-ranked songs: enough for variety
 # between visits, few enough that the model's most typical songs come first.
-BAND_SIZE = 48
+BAND_SIZE = SONGS_PER_VISIT
 # How many bands one read of the ranking fetches (and the cache keeps together).
 CACHED_BANDS = 16
 # Where each chunk ends is kept this long: a stale end only shifts the next
@@ -267,9 +268,4 @@ def _band_order(seed, band, size):
 
 def _rank_key(song):
     """RANKING, in Python: to show a page's songs best first."""
-    score, confidence = song.mood_score, song.mood_confidence
-    return (
-        -(UNSCORED if score is None else score),
-        -(UNSCORED if confidence is None else confidence),
-        song.pk,
-    )
+    return rank_key(song.mood_score, song.mood_confidence, song.pk)

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from faces.forms import PhotoUploadForm
-from music.mood import MOODS
+from music.moods import MOODS
 from music.spotify_account import taste_for_request
 from recommender import services
 from recommender.forms import CorrectionForm

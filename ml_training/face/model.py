@@ -10,7 +10,7 @@ layer inside makes the saved file self-contained.
 import keras
 from keras import layers
 
-from faces.classifier import EMOTIONS
+from faces.emotions import EMOTIONS
 
 # Named sizes of the trimmed Xception (build_emotion_model's arguments).
 ARCHITECTURES = {

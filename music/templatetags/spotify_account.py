@@ -6,7 +6,7 @@ from django import template
 from django.urls import reverse
 
 from music import spotify_account as account
-from music.mood import MOODS
+from music.moods import MOODS
 
 register = template.Library()
 
