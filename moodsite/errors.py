@@ -25,6 +25,17 @@ UNAVAILABLE_MESSAGE = (
 )
 
 
+def json_error(status, code, message, *, retry_after=None, **extra):
+    """The one JSON error shape (the API and the live camera):
+    {"error": {"status", "code", "message"}, ...extra}, with Retry-After when
+    waiting `retry_after` seconds will help."""
+    body = {"error": {"status": status, "code": code, "message": message}, **extra}
+    response = JsonResponse(body, status=status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
 def songs_unavailable(request, *, emotion=None, mood=None):
     """503: the database is down or too slow. JSON under /api/, else a page.
 
@@ -32,13 +43,16 @@ def songs_unavailable(request, *, emotion=None, mood=None):
     the visitor still sees the reading, just without songs.
     """
     if request.path.startswith(API_PREFIX):
-        body = {"error": "songs_unavailable", "detail": UNAVAILABLE_MESSAGE}
-        if emotion:
-            body |= {"emotion": emotion, "mood": mood}
-        response = JsonResponse(body, status=503)
-    else:
-        context = {"message": UNAVAILABLE_MESSAGE, "emotion": emotion, "mood": mood}
-        response = render(request, "503.html", context, status=503)
+        read = {"emotion": emotion, "mood": mood} if emotion else {}
+        return json_error(
+            503,
+            "songs_unavailable",
+            UNAVAILABLE_MESSAGE,
+            retry_after=RETRY_AFTER,
+            **read,
+        )
+    context = {"message": UNAVAILABLE_MESSAGE, "emotion": emotion, "mood": mood}
+    response = render(request, "503.html", context, status=503)
     response["Retry-After"] = str(RETRY_AFTER)
     return response
 

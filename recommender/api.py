@@ -16,16 +16,14 @@ from django.http.multipartparser import MultiPartParserError
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
-from faces.analysis import analyze_photo
 from faces.classifier import FACE_SIZE, EmotionClassifier, ModelNotAvailable
-from faces.forms import PhotoUploadForm
-from faces.images import Busy, too_large_message
+from faces.images import too_large_message
+from faces.services import PhotoError, PhotoMissing, read_photo
 from moodsite.database import is_outage
-from moodsite.errors import RETRY_AFTER, songs_unavailable
+from moodsite.errors import json_error, songs_unavailable
 from music.models import Song
 from music.moods import METADATA_FILENAME, MODEL_FILENAME, MOODS
 from recommender import services, throttle
-from recommender.mapping import mood_for
 
 MAX_LIMIT = 50
 MAX_EXCLUDE = 1000
@@ -37,14 +35,17 @@ BAD_UPLOAD_MESSAGE = (
     "The upload could not be read. Please send the photo again as multipart form data."
 )
 MISSING_IMAGE_MESSAGE = "Please send the photo as the multipart form field 'image'."
-# The form's error codes that mean "too big to accept": 413, as HTTP says.
-TOO_LARGE_CODES = {"too_large"}
 
 
 def error(status, code, message):
-    return JsonResponse(
-        {"error": {"status": status, "code": code, "message": message}},
-        status=status,
+    return json_error(status, code, message)
+
+
+def photo_error(refused):
+    """A faces.services.PhotoError in the JSON error shape (the API and the live
+    camera answer alike)."""
+    return json_error(
+        refused.status, refused.code, refused.message, retry_after=refused.retry_after
     )
 
 
@@ -67,24 +68,13 @@ def analyze(request):
         return error(413, "too_large", too_large_message())
     except (MultiPartParserError, SuspiciousOperation):
         return error(400, "bad_upload", BAD_UPLOAD_MESSAGE)
-    form = PhotoUploadForm(data={}, files={"photo": upload} if upload else {})
     try:
-        valid = form.is_valid()  # decodes the photo
-    except Busy as busy:
-        response = error(503, "busy", busy.message)
-        response["Retry-After"] = str(RETRY_AFTER)
-        return response
-    if not valid:
-        problem = form.errors.as_data()["photo"][0]
-        if problem.code == "required":
-            return error(400, "missing_image", MISSING_IMAGE_MESSAGE)
-        status = 413 if problem.code in TOO_LARGE_CODES else 400
-        return error(status, problem.code or "invalid", problem.messages[0])
-    photo = form.take_photo()
-    try:
-        faces = analyze_photo(photo)
-    except ModelNotAvailable as exc:
-        return error(503, "model_unavailable", str(exc))
+        read = read_photo(upload)
+    except PhotoMissing:
+        return error(400, "missing_image", MISSING_IMAGE_MESSAGE)
+    except PhotoError as refused:
+        return photo_error(refused)
+    faces = read.faces
     if not faces:
         return JsonResponse(
             {
@@ -97,13 +87,15 @@ def analyze(request):
         )
     try:
         recommendation = services.recommend_for_photo(
-            faces=faces, image_size=photo.size
+            faces=faces, image_size=read.photo.size
         )
     except DatabaseError as exc:
         if not is_outage(exc):
             raise
-        emotion = faces[0].emotion
-        return songs_unavailable(request, emotion=emotion, mood=mood_for(emotion))
+        # As on the page: what the result would have followed (the group blend
+        # for a group photo).
+        pick = services.new_reading(faces=faces, image_size=read.photo.size).pick()
+        return songs_unavailable(request, emotion=pick.emotion, mood=pick.mood)
     return JsonResponse(recommendation_json(request, recommendation))
 
 

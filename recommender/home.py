@@ -1,4 +1,8 @@
-"""The upload page: a photo in, its reading kept, the result page's URL out."""
+"""The upload page: a photo in, its reading kept, the result page's URL out.
+
+The page's adapter over faces.services.read_photo (errors become the page
+again, with the form's message or a notice).
+"""
 
 import base64
 import io
@@ -7,14 +11,15 @@ from django.db import DatabaseError
 from django.shortcuts import render
 from PIL import Image
 
-from faces.analysis import analyze_photo
-from faces.classifier import ModelNotAvailable
 from faces.forms import PhotoUploadForm
-from faces.images import Busy
+from faces.services import (
+    ModelMissing,
+    PhotoError,
+    read_photo,
+)
 from moodsite.database import is_outage
-from moodsite.errors import RETRY_AFTER, songs_unavailable
+from moodsite.errors import songs_unavailable
 from recommender import services, throttle
-from recommender.mapping import mood_for
 from recommender.views import reading_url, see_other
 
 
@@ -28,34 +33,38 @@ def home(request):
         return render(request, "faces/home.html", {"form": PhotoUploadForm()})
     if not throttle.allow_analysis(request):
         return _home_with_notice(request, throttle.THROTTLED_MESSAGE, status=429)
-
-    form = PhotoUploadForm(request.POST, request.FILES)
     try:
-        valid = form.is_valid()  # decodes the photo
-    except Busy as busy:
-        response = _home_with_notice(request, busy.message, status=503)
-        response["Retry-After"] = str(RETRY_AFTER)
-        return response
-    if not valid:
-        return render(request, "faces/home.html", {"form": form}, status=400)
-
-    photo = form.take_photo()
-    try:
-        faces = analyze_photo(photo)
-    except ModelNotAvailable as error:
-        return render(request, "faces/unavailable.html", {"error": error}, status=503)
-    if not faces:
-        context = {"form": PhotoUploadForm(), "photo_url": _data_url(photo.preview)}
+        read = read_photo(request.FILES.get("photo"))
+    except PhotoError as error:
+        return _refused(request, error)
+    if not read.faces:
+        context = {
+            "form": PhotoUploadForm(),
+            "photo_url": _data_url(read.photo.preview),
+        }
         return render(request, "faces/no_face.html", context)
     try:
-        reading = services.save_reading(faces=faces, image_size=photo.size)
+        reading = services.save_reading(faces=read.faces, image_size=read.photo.size)
     except DatabaseError as error:
         if not is_outage(error):
             raise
-        # The photo was read; only the songs (and the result URL) need the database.
-        emotion = faces[0].emotion
-        return songs_unavailable(request, emotion=emotion, mood=mood_for(emotion))
+        # The photo was read; only the songs (and the result URL) need the
+        # database. The page names what the result page would have followed.
+        pick = services.new_reading(faces=read.faces, image_size=read.photo.size).pick()
+        return songs_unavailable(request, emotion=pick.emotion, mood=pick.mood)
     return see_other(reading_url(reading))
+
+
+def _refused(request, error):
+    """A PhotoError as the upload page shows it."""
+    if isinstance(error, ModelMissing):
+        return render(request, "faces/unavailable.html", {"error": error}, status=503)
+    if error.form is not None:  # the form says what was wrong with the file
+        return render(request, "faces/home.html", {"form": error.form}, status=400)
+    response = _home_with_notice(request, error.message, status=error.status)
+    if error.retry_after is not None:
+        response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _home_with_notice(request, message, *, status):

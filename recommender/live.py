@@ -11,8 +11,9 @@ keeps the current songs) -> JSON::
      "state": {...}, "songs_html": the new song list (only when the music changed),
      "min_interval_ms": how long the page waits between frames}
 
-Errors are JSON {"error": message}: 400 for a bad frame, 429 (with Retry-After)
-past the visitor's frame budget, 503 without the emotion model. Frames are
+Errors are the API's JSON shape, {"error": {"status", "code", "message"}}: 400
+for a bad frame, 429 (with Retry-After) past the visitor's frame budget, 503
+without the emotion model or while busy (with Retry-After). Frames are
 decoded in memory and never stored.
 
 The music follows the largest face's mood only once a new mood has held for
@@ -35,13 +36,13 @@ from django.template.loader import render_to_string
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from faces.analysis import analyze_image
-from faces.classifier import ModelNotAvailable
-from faces.images import Busy, InvalidImage, human_size, upright_size
-from moodsite.errors import RETRY_AFTER
+from faces.images import InvalidImage, human_size, upright_size
+from faces.services import ModelMissing, PhotoError, read_frame
+from moodsite.errors import json_error
 from music.moods import MOODS
 from music.spotify_account import taste_for_request
 from recommender import services
+from recommender.api import photo_error
 from recommender.mapping import mood_for
 from recommender.wording import adjective
 
@@ -195,7 +196,7 @@ def live_frame(request):
     # Before the body is read (the CSRF check reads it): an oversized body is
     # refused unread. The frame is held in memory only (faces.uploads).
     if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_FRAME_BYTES + 64 * 1024:
-        return error(TOO_BIG_MESSAGE, 400)
+        return error(TOO_BIG_MESSAGE, 400, code="too_large")
     return _live_frame(request)
 
 
@@ -209,8 +210,9 @@ def _live_frame(request):
             f"Too many frames: the live camera may send "
             f"{settings.LIVE_FRAMES_PER_SECOND} a second. Wait {math.ceil(wait)} s.",
             429,
+            code="throttled",
+            retry_after=math.ceil(wait),
         )
-        response["Retry-After"] = str(math.ceil(wait))
     else:
         response = _answer_frame(request)
     if new_visitor:
@@ -229,19 +231,17 @@ def _live_frame(request):
 def _answer_frame(request):
     upload = request.FILES.get("frame")
     if upload is None:
-        return error(NO_FRAME_MESSAGE, 400)
+        return error(NO_FRAME_MESSAGE, 400, code="missing_frame")
     data = upload.read(MAX_FRAME_BYTES + 1)
     try:
         image_size = frame_size(data)
-        faces = analyze_image(data)
+        faces = read_frame(data)
     except InvalidImage as invalid:
-        return error(invalid.message, 400)
-    except Busy as busy:
-        response = error(busy.message, 503)
-        response["Retry-After"] = str(RETRY_AFTER)
-        return response
-    except ModelNotAvailable:
-        return error(UNAVAILABLE_MESSAGE, 503)
+        return error(invalid.message, 400, code=invalid.code)
+    except ModelMissing:
+        return error(UNAVAILABLE_MESSAGE, 503, code=ModelMissing.code)
+    except PhotoError as refused:
+        return photo_error(refused)
 
     mood = mood_for(faces[0].emotion) if faces else None
     at = now()
@@ -307,5 +307,6 @@ def _address(request):
     return "addr:" + request.META.get("REMOTE_ADDR", "unknown")
 
 
-def error(message, status):
-    return JsonResponse({"error": message}, status=status)
+def error(message, status, *, code="invalid", retry_after=None):
+    """The API's JSON error shape (moodsite.errors.json_error)."""
+    return json_error(status, code, message, retry_after=retry_after)

@@ -31,11 +31,19 @@ def save_reading(*, faces, image_size):
     .probabilities), largest first; `image_size`: (width, height) of the
     pixels the boxes refer to. Expired readings are purged on this write.
     """
+    reading = new_reading(faces=faces, image_size=image_size)
+    purge_expired_readings()
+    reading.save(force_insert=True)
+    return reading
+
+
+def new_reading(*, faces, image_size):
+    """The Reading of `faces`, not saved: what its page would show (its picks,
+    its default choice) even while the database is down."""
     if not faces:
         raise ValueError("a reading needs at least one face")
-    purge_expired_readings()
     width, height = image_size
-    return Reading.objects.create(
+    return Reading(
         image_width=width,
         image_height=height,
         faces=[

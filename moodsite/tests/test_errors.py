@@ -53,7 +53,7 @@ def test_a_disallowed_host_gets_the_400_page(client, db):
 def test_under_api_an_outage_is_json(client, db):
     response = client.get("/api/v1/down/")
     assert response.status_code == 503 and response["Retry-After"]
-    assert json.loads(response.content)["error"] == "songs_unavailable"
+    assert json.loads(response.content)["error"]["code"] == "songs_unavailable"
 
 
 def test_the_unavailable_page_can_still_show_the_reading(rf):

@@ -13,6 +13,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from faces import services as face_services
 from faces.classifier import EMOTIONS
 from moodsite.tests.conftest import browser_required, missing_browser_reason
 from moodsite.tests.pages import fill_pool
@@ -183,7 +184,9 @@ def test_live_camera_boxes_the_face_and_plays_songs_for_a_held_mood(
     assert freeze.get_attribute("aria-pressed") == "true"
     other_emotion = next(e for e in EMOTIONS if mood_for(e) != mood)
     other_mood = mood_for(other_emotion)
-    monkeypatch.setattr(live, "analyze_image", reading_on_her_face(other_emotion))
+    monkeypatch.setattr(
+        face_services, "analyze_image", reading_on_her_face(other_emotion)
+    )
     status = browser.find_element(By.ID, "live-status")
     wait_for(
         browser,

@@ -190,13 +190,17 @@ def test_a_bad_frame_is_a_400_with_the_message(
 ):
     response = post_frame(client, data)
     assert response.status_code == 400
-    assert response.json() == {"error": message}
+    assert response.json()["error"]["message"] == message
 
 
 def test_no_frame_is_a_400(client):
     response = client.post(URL, {"state": "{}"})
     assert response.status_code == 400
-    assert response.json() == {"error": live.NO_FRAME_MESSAGE}
+    assert response.json()["error"] == {
+        "status": 400,
+        "code": "missing_frame",
+        "message": live.NO_FRAME_MESSAGE,
+    }
 
 
 def test_a_frame_too_big_to_be_live_is_a_400(client, stand_in_emotion_model, encode):
@@ -207,7 +211,7 @@ def test_a_frame_too_big_to_be_live_is_a_400(client, stand_in_emotion_model, enc
     for data in (wide, over, far_over):
         response = post_frame(client, data, name="big.png")
         assert response.status_code == 400
-        assert response.json() == {"error": live.TOO_BIG_MESSAGE}
+        assert response.json()["error"]["message"] == live.TOO_BIG_MESSAGE
 
 
 def test_state_from_the_page_is_checked(client, db, stand_in_emotion_model, face_frame):
@@ -225,7 +229,7 @@ def test_without_the_model_it_is_a_503(client, settings, tmp_path, face_frame):
     classifier.clear_cache()
     response = post_frame(client, face_frame)
     assert response.status_code == 503
-    assert response.json() == {"error": live.UNAVAILABLE_MESSAGE}
+    assert response.json()["error"]["message"] == live.UNAVAILABLE_MESSAGE
 
 
 def test_a_process_busy_decoding_answers_503_with_retry_after(
@@ -235,7 +239,7 @@ def test_a_process_busy_decoding_answers_503_with_retry_after(
     with decode_slot():
         response = post_frame(client, face_frame)
     assert response.status_code == 503 and response["Retry-After"]
-    assert "busy" in response.json()["error"]
+    assert "busy" in response.json()["error"]["message"]
 
 
 def test_only_posts_with_the_csrf_token_are_answered(
@@ -321,7 +325,7 @@ def test_past_the_budget_it_is_a_429_with_retry_after(
     refused = post_frame(client, face_frame)
     assert refused.status_code == 429
     assert refused["Retry-After"] == "1"
-    assert "1 a second" in refused.json()["error"]
+    assert "1 a second" in refused.json()["error"]["message"]
 
     # Someone else still gets through.
     assert post_frame(Client(), face_frame).status_code == 200
