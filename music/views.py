@@ -72,7 +72,8 @@ def _welcome(store):
         store.add_notice(error.message, level="error")
         return
     except account.AccountError as error:
-        # Connected all the same; the taste is fetched again on the next page.
+        # Connected all the same; the next photo, frame or playlist sent (a
+        # POST) fetches the taste again.
         store.add_notice(error.message, level="error")
         return
     store.add_notice(

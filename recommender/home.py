@@ -19,6 +19,7 @@ from faces.services import (
 )
 from moodsite.database import is_outage
 from moodsite.errors import songs_unavailable
+from music.spotify_account import taste_for_request
 from recommender import services, throttle
 from recommender.views import reading_url, see_other
 
@@ -52,6 +53,9 @@ def home(request):
         # database. The page names what the result page would have followed.
         pick = services.new_reading(faces=read.faces, image_size=read.photo.size).pick()
         return songs_unavailable(request, emotion=pick.emotion, mood=pick.mood)
+    # A connected listener whose taste is not known yet (Spotify said no at
+    # connection time) gets it fetched here: the result page's GET only reads it.
+    taste_for_request(request)
     return see_other(reading_url(reading))
 
 
