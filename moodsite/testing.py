@@ -98,8 +98,8 @@ def build_tiny_mood_model(directory, *, favour=None, version="test-v1"):
     """A tiny self-contained model (+ JSON) written like train_mood_model does.
 
     favour=None: the mood follows valence and energy (calm low/low, happy
-    high valence, energetic high energy, sad low valence); favour="sad":
-    every song is predicted sad.
+    high valence, energetic high energy, sad low valence), nudged a little by
+    duration and key; favour="sad": every song is predicted sad.
     """
     import keras
 
@@ -115,12 +115,16 @@ def build_tiny_mood_model(directory, *, favour=None, version="test-v1"):
     kernel = np.zeros((len(MOOD_MODEL_FEATURES), len(MOODS)), dtype=np.float32)
     bias = np.zeros(len(MOODS), dtype=np.float32)
     if favour is None:
-        valence, energy = (
-            MOOD_MODEL_FEATURES.index("valence"),
-            MOOD_MODEL_FEATURES.index("energy"),
+        valence, energy, duration, key = (
+            MOOD_MODEL_FEATURES.index(name)
+            for name in ("valence", "energy", "duration_ms", "key")
         )
         kernel[valence] = [-1, 2, 0, -2]
         kernel[energy] = [-2, 0, 2, 0]
+        # Small weights, but not zero: a wrong or missing duration or key
+        # changes the probabilities, so tests of filling them can fail.
+        kernel[duration] = [0.3, 0, 0, 0]  # long songs a little calmer
+        kernel[key] = [0, 0, 0.3, 0]
     else:
         bias[MOODS.index(favour)] = 10.0
     output.set_weights([kernel, bias])
