@@ -60,7 +60,7 @@ lint: venv
 	$(BIN)/lint-imports
 
 # What a lent GPU machine needs to train the emotion model and cannot fetch
-# (README "Training on a GPU"): FER2013 packed under 64 MiB, and the wheels
+# (docs/emotion-model.md, "Training on a GPU"): FER2013 packed under 64 MiB, and the wheels
 # for its Python 3.12 that its image lacks (versions as constraints.txt pins).
 FER2013 ?= ../shared/data/fer2013/fer2013.npz
 DEVICE_WHEELS := keras namex optree Django asgiref sqlparse dj-database-url

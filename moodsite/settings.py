@@ -2,7 +2,7 @@
 
 The defaults are production's: DEBUG off, HTTPS only, a SECRET_KEY required.
 `make run` asks for DEBUG (and with it plain HTTP and a dev key); production
-sets SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL. README "Settings" lists them all.
+sets SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL. docs/configuration.md lists them all.
 """
 
 import os

@@ -2,7 +2,7 @@
 
 Runs the whole upload path (JPEG bytes -> analyze_image) on the check's
 photos. The figures pinned here are the ones benchmarks/face_benchmark.py
-prints and the README reports: 109 of 111 faces, no false face (the old
+prints and docs/performance.md reports: 109 of 111 faces, no false face (the old
 single-pass detector: 109 and 2); and of FER2013's PublicTest faces filling
 their photo, 74.3% (73.1% of the fifth used here; the old detector 74.6%).
 """

@@ -443,7 +443,7 @@ def test_the_accessibility_check_finds_a_serious_problem(site):
 
 
 def save_small_png(path):
-    """Down to a 128-colour palette: the README's screenshots stay small."""
+    """Down to a 128-colour palette: the screenshots in docs/screenshots stay small."""
     with Image.open(path) as shot:
         small = shot.convert("RGB").quantize(colors=128)
     small.save(path, optimize=True)
