@@ -138,3 +138,22 @@ def build_tiny_mood_model(directory, *, favour=None, version="test-v1"):
     }
     (directory / "mood_model.json").write_text(json.dumps(metadata))
     return directory / "mood_model.keras"
+
+
+def listener_profile():
+    """A connected listener's taste (music.taste): artists with and without
+    genres, a name with a comma inside, and top tracks' artists."""
+    from music.taste import build_profile
+
+    return build_profile(
+        [
+            {"id": "a1", "name": "Tyler, The Creator", "genres": ["hip hop", "rap"]},
+            {"id": "a2", "name": "Björk", "genres": ["art pop", "icelandic pop"]},
+            {"id": "a3", "name": "Röyksopp", "genres": []},
+        ],
+        [
+            {"id": "t1", "artists": [{"name": "Artist 1"}, {"name": "Björk"}]},
+            {"id": "t2", "artists": [{"name": "  Somebody   Else "}]},
+            {"id": "t1", "artists": []},
+        ],
+    )

@@ -19,8 +19,8 @@ from spotipy.oauth2 import SpotifyOauthError
 from tqdm import tqdm
 
 from music import retrying, spotify
+from music.enrichment import Outcome
 from music.feature_providers import (
-    FeatureOutcome,
     fetch_batches,
     mark_features_checked,
 )
@@ -205,8 +205,8 @@ class Harvester:
     def fetch_features(self, track_ids):
         """{id: features} from the provider, while it answers this app."""
         if self.features is None or not track_ids:
-            return [], FeatureOutcome()
-        outcome = FeatureOutcome()
+            return [], Outcome()
+        outcome = Outcome()
         batches = list(fetch_batches(self.features, self.policy, track_ids, outcome))
         for error in outcome.errors:
             self.record_error(error)

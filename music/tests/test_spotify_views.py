@@ -1,9 +1,6 @@
 """The connect / callback / disconnect views, against the stand-in."""
 
 import pytest
-from django.contrib.sessions.backends.signed_cookies import (
-    SessionStore as CookieSession,
-)
 from django.urls import reverse
 
 from music import spotify_account as account
@@ -111,47 +108,3 @@ def test_disconnect_needs_a_post(client, standin):
     go_to_spotify_and_back(client)
     assert client.get(reverse("spotify:disconnect")).status_code == 405
     assert account.is_connected(store_of(client))
-
-
-def shown_songs(client, mood="happy", pages=1):
-    """Songs the visit was shown, in order, by browsing the mood's pages."""
-    shown = []
-    for _ in range(pages):
-        page = client.get(reverse("recommender:more", args=[mood]))
-        shown += [song.spotify_id for song in page.context["page"].songs]
-    return shown
-
-
-def save(client, mood="happy", fragment=True):
-    url = reverse("recommender:save-playlist", args=[mood])
-    return client.post(url + ("?fragment=1" if fragment else ""))
-
-
-@pytest.fixture
-def pool(make_songs):
-    return make_songs("happy", 8)
-
-
-def test_with_signed_cookie_sessions_the_tokens_never_reach_the_cookie(
-    client, standin, settings, pool
-):
-    settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
-    standin.set_top(artists=[("Somebody", [])])
-    go_to_spotify_and_back(client)
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
-    in_cookie = CookieSession(session_key=cookie).load()
-    assert set(in_cookie) == {account.AccountStore.REF_KEY}
-    store = store_of(client)
-    assert not store.on_server
-    token = store.get("token")
-    assert token["access_token"] not in cookie
-    assert store.get("taste")["artist_names"] == ["somebody"]
-    # The whole visit works; the taste is fetched once, not on every page.
-    shown = shown_songs(client, pages=2)
-    client.get(HOME)
-    assert save(client).status_code == 200
-    (playlist,) = standin.user_playlists.values()
-    assert playlist["uris"] == [f"spotify:track:{i}" for i in shown]
-    assert len(standin.requests_to("/v1/me/top/artists")) == 2  # short + medium
-    client.post(reverse("spotify:disconnect"))
-    assert not account.is_connected(store_of(client))

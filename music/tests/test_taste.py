@@ -4,6 +4,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from moodsite.testing import listener_profile
 from music import taste
 
 
@@ -11,18 +12,7 @@ def song(artists="", genre=""):
     return SimpleNamespace(artists=artists, genre=genre)
 
 
-PROFILE = taste.build_profile(
-    [
-        {"id": "a1", "name": "Tyler, The Creator", "genres": ["hip hop", "rap"]},
-        {"id": "a2", "name": "Björk", "genres": ["art pop", "icelandic pop"]},
-        {"id": "a3", "name": "Röyksopp", "genres": []},
-    ],
-    [
-        {"id": "t1", "artists": [{"name": "Artist 1"}, {"name": "Björk"}]},
-        {"id": "t2", "artists": [{"name": "  Somebody   Else "}]},
-        {"id": "t1", "artists": []},
-    ],
-)
+PROFILE = listener_profile()
 
 
 def test_the_profile_keeps_artists_genres_and_tracks_once_in_order():

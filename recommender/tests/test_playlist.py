@@ -2,6 +2,9 @@
 (against the Spotify stand-in)."""
 
 import pytest
+from django.contrib.sessions.backends.signed_cookies import (
+    SessionStore as CookieSession,
+)
 from django.urls import reverse
 
 from music import spotify_account as account
@@ -143,3 +146,28 @@ def test_a_save_refused_for_the_allow_list_says_why(client, standin, pool):
     answer = save(client)
     assert answer.status_code == 403
     assert "development mode" in answer.content.decode()
+
+
+def test_with_signed_cookie_sessions_the_tokens_never_reach_the_cookie(
+    client, standin, settings, pool
+):
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+    standin.set_top(artists=[("Somebody", [])])
+    go_to_spotify_and_back(client)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    in_cookie = CookieSession(session_key=cookie).load()
+    assert set(in_cookie) == {account.AccountStore.REF_KEY}
+    store = store_of(client)
+    assert not store.on_server
+    token = store.get("token")
+    assert token["access_token"] not in cookie
+    assert store.get("taste")["artist_names"] == ["somebody"]
+    # The whole visit works; the taste is fetched once, not on every page.
+    shown = shown_songs(client, pages=2)
+    client.get(reverse("recommender:home"))
+    assert save(client).status_code == 200
+    (playlist,) = standin.user_playlists.values()
+    assert playlist["uris"] == [f"spotify:track:{i}" for i in shown]
+    assert len(standin.requests_to("/v1/me/top/artists")) == 2  # short + medium
+    client.post(reverse("spotify:disconnect"))
+    assert not account.is_connected(store_of(client))

@@ -7,22 +7,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from moodsite.testing import make_song
-from music import taste
+from moodsite.testing import listener_profile, make_song
 from recommender.selection import Place, next_songs, songs_shown
 
-PROFILE = taste.build_profile(
-    [
-        {"id": "a1", "name": "Tyler, The Creator", "genres": ["hip hop", "rap"]},
-        {"id": "a2", "name": "Björk", "genres": ["art pop", "icelandic pop"]},
-        {"id": "a3", "name": "Röyksopp", "genres": []},
-    ],
-    [
-        {"id": "t1", "artists": [{"name": "Artist 1"}, {"name": "Björk"}]},
-        {"id": "t2", "artists": [{"name": "  Somebody   Else "}]},
-        {"id": "t1", "artists": []},
-    ],
-)
+PROFILE = listener_profile()
 
 
 @pytest.fixture
