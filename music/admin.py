@@ -10,6 +10,7 @@ from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from moodsite.admin_mixins import ReadOnlyAdmin
 from music.features import AUDIO_FEATURES
 from music.forms import CatalogueImportForm
 from music.models import HarvestRun, Song
@@ -260,33 +261,19 @@ def describe(error):
 
 
 @admin.register(HarvestRun)
-class HarvestRunAdmin(admin.ModelAdmin):
-    list_display = [
-        "id",
-        "readable_sources",
-        "state",
+class HarvestRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    # What a run did, in the list and on its page.
+    progress = [
         "new_count",
         "updated_count",
         "without_features_count",
         "skipped_count",
         "started",
         "finished",
-        "error_count",
     ]
+    list_display = ["id", "readable_sources", "state", *progress, "error_count"]
     list_filter = ["state"]
-    fields = [
-        "readable_sources",
-        "limit",
-        "state",
-        "new_count",
-        "updated_count",
-        "without_features_count",
-        "skipped_count",
-        "started",
-        "finished",
-        "cursor",
-        "error_list",
-    ]
+    fields = ["readable_sources", "limit", "state", *progress, "cursor", "error_list"]
     readonly_fields = fields
 
     @admin.display(description="sources")
@@ -311,15 +298,6 @@ class HarvestRunAdmin(admin.ModelAdmin):
             "<ol>{}</ol>",
             format_html_join("", "<li>{}</li>", ((describe(e),) for e in run.errors)),
         )
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _classify_or_warn(queryset=None):

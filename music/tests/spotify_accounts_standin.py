@@ -358,6 +358,16 @@ def running_accounts_standin(settings=None, **options):
 # For the tests that go through the connect pages ------------------------------
 
 
+@contextmanager
+def running_for_pages(settings):
+    """The stand-in for tests that go through the site's pages (Django's test
+    settings changed for the test: a short timeout, 3 songs a page)."""
+    settings.SPOTIFY_ACCOUNT_TIMEOUT = 5
+    settings.SONGS_PER_PAGE = 3
+    with running_accounts_standin(settings) as standin:
+        yield standin
+
+
 def query_of(url):
     return {k: v[-1] for k, v in parse_qs(urlparse(url).query).items()}
 

@@ -10,16 +10,14 @@ from django.urls import reverse
 from music import spotify_account as account
 from music.tests.spotify_accounts_standin import (
     go_to_spotify_and_back,
-    running_accounts_standin,
+    running_for_pages,
     store_of,
 )
 
 
 @pytest.fixture
 def standin(settings, db):
-    settings.SPOTIFY_ACCOUNT_TIMEOUT = 5
-    settings.SONGS_PER_PAGE = 3
-    with running_accounts_standin(settings) as standin:
+    with running_for_pages(settings) as standin:
         yield standin
 
 
