@@ -15,8 +15,16 @@ EMOTION_TO_MOOD = {
     "neutral": "happy",
 }
 
-assert set(EMOTION_TO_MOOD) == set(EMOTIONS), "every emotion needs a mood"
-assert set(EMOTION_TO_MOOD.values()) <= set(MOODS), "moods must be music.mood.MOODS"
+
+def check_mapping(mapping):
+    """Raise ValueError unless `mapping` gives every emotion one of MOODS."""
+    if set(mapping) != set(EMOTIONS):
+        raise ValueError("every emotion in faces.emotions.EMOTIONS needs a mood")
+    if not set(mapping.values()) <= set(MOODS):
+        raise ValueError("moods must be music.moods.MOODS")
+
+
+check_mapping(EMOTION_TO_MOOD)  # at import: a wrong mapping stops the site
 
 
 def mood_for(emotion):

@@ -13,7 +13,8 @@ EMOTION_ADJECTIVES = {
     "neutral": "neutral",
 }
 
-assert set(EMOTION_ADJECTIVES) == set(EMOTIONS), "every emotion needs its words"
+if set(EMOTION_ADJECTIVES) != set(EMOTIONS):  # at import: stops the site
+    raise ValueError("every emotion in faces.emotions.EMOTIONS needs its words")
 
 
 def adjective(emotion):
