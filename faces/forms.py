@@ -9,6 +9,7 @@ from faces.images import (
     InvalidImage,
     check_byte_size,
     decode_photo,
+    too_large_message,
 )
 
 # The page shows the photo at most this long (its preview comes from the same
@@ -39,6 +40,15 @@ class PhotoUploadForm(forms.Form):
         },
         widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The browser checks the size before sending (upload.js), with the
+        # server's limit and words; the server still checks.
+        self.fields["photo"].widget.attrs |= {
+            "data-max-bytes": settings.MAX_UPLOAD_BYTES,
+            "data-too-large": too_large_message(),
+        }
 
     def clean_photo(self):
         upload = self.cleaned_data["photo"]

@@ -3,17 +3,20 @@
 The one path every surface takes (the upload page, the API, the live camera):
 decode in memory, detect, classify. Each surface has a small adapter that turns
 a PhotoError into its answer (a page, or the JSON error shape of
-moodsite.errors.json_error); nothing here knows about throttles, readings or
+moodsite.errors.api_error); nothing here knows about throttles, readings or
 songs, which are the recommender's.
 """
 
+import logging
 from dataclasses import dataclass
 
 from faces.analysis import analyze_image, analyze_photo
-from faces.classifier import ModelNotAvailable
+from faces.classifier import VISITOR_MESSAGE, ModelNotAvailable
 from faces.forms import PhotoUploadForm
 from faces.images import Busy, InvalidImage, Photo
 from moodsite.errors import RETRY_AFTER
+
+logger = logging.getLogger(__name__)
 
 # The form's error codes that mean "too big to accept": 413, as HTTP says.
 TOO_LARGE_CODES = {"too_large"}
@@ -96,4 +99,6 @@ def _analyze(analyze, what):
     except Busy as busy:
         raise PhotoBusy(busy.message) from None
     except ModelNotAvailable as missing:
-        raise ModelMissing(str(missing)) from None
+        # The details (paths, what to run) are for the operator, not the visitor.
+        logger.error("Emotion model unavailable: %s", missing)
+        raise ModelMissing(VISITOR_MESSAGE) from None

@@ -10,14 +10,26 @@ the visitor gets the form back with the "too large" message instead of a reset
 connection). The form then sees an empty file whose size is what was sent, and
 refuses it with that message. Only the admin's uploads (staff's catalogue CSVs,
 which may be large) go on to Django's own handlers.
+
+A file in any other field than the photo's (PHOTO_FIELDS) is skipped unread,
+and a second file is refused (settings.DATA_UPLOAD_MAX_NUMBER_FILES) before
+its bytes are kept; the whole body is capped before this handler runs
+(moodsite.middleware.RequestSizeLimitMiddleware).
 """
 
 import io
 
 from django.conf import settings
 from django.core.files.uploadedfile import InMemoryUploadedFile
-from django.core.files.uploadhandler import FileUploadHandler, StopFutureHandlers
+from django.core.files.uploadhandler import (
+    FileUploadHandler,
+    SkipFile,
+    StopFutureHandlers,
+)
 from django.urls import reverse
+
+# The fields a photo arrives in: the upload page, the API, the live camera.
+PHOTO_FIELDS = ("photo", "image", "frame")
 
 
 class PhotoUploadHandler(FileUploadHandler):
@@ -25,6 +37,8 @@ class PhotoUploadHandler(FileUploadHandler):
         super().new_file(field_name, *args, **kwargs)
         # Uploads to the admin are staff's, not photos: Django's handlers take them.
         self.active = not self.request.path.startswith(reverse("admin:index"))
+        if self.active and field_name not in PHOTO_FIELDS:
+            raise SkipFile()  # no view reads it: its bytes are dropped as they come
         if self.active:
             self.buffer = io.BytesIO()
             self.received = 0

@@ -6,8 +6,10 @@ sets SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL. docs/configuration.md lists the
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
+from csp.constants import NONE, SELF, UNSAFE_INLINE
 from django.core.checks.security.base import (
     SECRET_KEY_INSECURE_PREFIX,
     SECRET_KEY_MIN_LENGTH,
@@ -76,6 +78,8 @@ CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
 # each part can still be set on its own.
 HTTPS = envbool("HTTPS", not DEBUG)
 SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", HTTPS)
+# Load balancers probe the health check over plain HTTP: it answers, not 301s.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", HTTPS)
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", HTTPS)
 SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 365 * 24 * 3600 if HTTPS else 0)
@@ -88,6 +92,30 @@ if os.getenv("SECURE_PROXY_SSL_HEADER"):
     _header = os.environ["SECURE_PROXY_SSL_HEADER"].upper().replace("-", "_")
     SECURE_PROXY_SSL_HEADER = (f"HTTP_{_header}", "https")
 
+# Content-Security-Policy (django-csp): scripts and styles only from this site's
+# own files (the templates have no inline <script> or <style>), the Spotify
+# player's iframe, covers from Spotify's image hosts (any https: covers may come
+# from several CDNs), photo previews as data: URLs and webcam snapshots as
+# blob: URLs. Inline style *attributes* stay allowed: the result page places
+# face boxes and bars with them, and they cannot run code. The webcam needs no
+# directive (getUserMedia is governed by Permissions-Policy, not CSP).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:", "https:"],
+        "media-src": [SELF, "blob:"],
+        "frame-src": ["https://open.spotify.com"],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+    }
+}
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -95,6 +123,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "axes",
     "faces",
     "music",
     "recommender",
@@ -108,10 +137,14 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "moodsite.middleware.RequestSizeLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Innermost, so it sees a view's database errors before anything else.
     "moodsite.middleware.DatabaseOutageMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "moodsite.urls"
@@ -145,6 +178,24 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# The admin sign-in is throttled (django-axes): ADMIN_LOGIN_FAILURE_LIMIT wrong
+# passwords for one account (from any address), or from one address (for any
+# account), and that account or address is refused with a 429 for
+# ADMIN_LOGIN_COOLOFF_MINUTES, the right password included. Guessing on during
+# the cool-off starts it again. Attempts are kept in the database (admin: Axes).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("ADMIN_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("ADMIN_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin_locked.html"
+# The address is REMOTE_ADDR, as for the site's other limits (X-Forwarded-For
+# can be forged; a proxy in front must set REMOTE_ADDR).
+AXES_CLIENT_IP_CALLABLE = "moodsite.clients.client_address"
+
 _VALIDATORS = "django.contrib.auth.password_validation"
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"{_VALIDATORS}.UserAttributeSimilarityValidator"},
@@ -156,6 +207,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Sessions live in a signed cookie: an anonymous visit writes no database row,
 # and what it keeps (the last reading, a seed and a position per mood:
 # recommender/visit.py) stays a few hundred bytes however long the visit.
+# Under /api/ a refused request is JSON like every API answer (moodsite.errors).
+CSRF_FAILURE_VIEW = "moodsite.errors.csrf_failure"
 SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", 14 * 24 * 3600)
 
@@ -182,6 +235,13 @@ WHITENOISE_USE_FINDERS = DEBUG
 MAX_UPLOAD_BYTES = envint("MAX_UPLOAD_BYTES", 10 * 1024 * 1024)
 MAX_IMAGE_PIXELS = envint("MAX_IMAGE_PIXELS", 40_000_000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1024 * 1024
+# A whole request body, refused with a 413 from its Content-Length before it is
+# read (moodsite.middleware): one photo and its form. Signed-in staff may send
+# more (the admin's catalogue CSVs). One file per request: a second file part
+# is a 400 before its bytes are kept.
+MAX_REQUEST_BYTES = envint("MAX_REQUEST_BYTES", MAX_UPLOAD_BYTES + 256 * 1024)
+ADMIN_MAX_REQUEST_BYTES = envint("ADMIN_MAX_REQUEST_BYTES", 100 * 1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FILES = 1
 # Photos being decoded at once per process (each may hold up to ~160 MB while
 # it decodes), and how long an upload waits for a turn before "busy, try again".
 MAX_CONCURRENT_DECODES = envint("MAX_CONCURRENT_DECODES", 2)
@@ -195,6 +255,10 @@ FILE_UPLOAD_HANDLERS = [
 
 # Where the trained models live; the runtime classes read them from here.
 MODELS_DIR = Path(os.getenv("MODELS_DIR") or BASE_DIR / "saved_models")
+# Serve emotion_model.keras when the .tflite is missing. Off: it loads
+# TensorFlow into every worker (728 MB instead of 165 MB), so a missing .tflite
+# is reported (503, /healthz) instead.
+EMOTION_MODEL_KERAS_FALLBACK = envbool("EMOTION_MODEL_KERAS_FALLBACK", False)
 
 # How many songs one page of recommendations shows.
 SONGS_PER_PAGE = envint("SONGS_PER_PAGE", 6)
@@ -235,6 +299,10 @@ SPOTIFY_MAX_RETRY_AFTER = envint("SPOTIFY_MAX_RETRY_AFTER", 60)
 # means this site's /spotify/callback/ as the request reached it (Spotify
 # accepts http only on a loopback IP such as 127.0.0.1, never "localhost").
 SPOTIFY_REDIRECT_URI = os.getenv("SPOTIFY_REDIRECT_URI", "")
+# A new Spotify app is in development mode (only listeners its owner added may
+# connect); the Connect card says so until this is set false after Spotify's
+# extended-quota review.
+SPOTIFY_DEVELOPMENT_MODE = envbool("SPOTIFY_DEVELOPMENT_MODE", True)
 SPOTIFY_ACCOUNTS_URL = os.getenv(
     "SPOTIFY_ACCOUNTS_URL", "https://accounts.spotify.com/"
 )

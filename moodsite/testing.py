@@ -94,6 +94,59 @@ def build_tiny_emotion_model(models_dir):
     return models_dir
 
 
+def build_broken_emotion_model(models_dir, fault):
+    """A .tflite with the emotion model's shapes that loads but cannot serve.
+
+    fault="nan": every answer is NaN (weights of NaN). fault="fails": it
+    reshapes to a fixed batch of one, so LiteRT refuses to run it on the
+    batches the site sends (a face and its mirror image are already two).
+    """
+    import keras
+    import tensorflow as tf
+
+    inputs = keras.Input((48, 48, 1))
+    x = keras.layers.GlobalAveragePooling2D()(inputs)
+    dense = keras.layers.Dense(7, activation="softmax")
+    outputs = dense(x)
+    if fault == "fails":
+        outputs = keras.layers.Lambda(lambda t: keras.ops.reshape(t, (1, 7)))(outputs)
+    model = keras.Model(inputs, outputs)
+    if fault == "nan":
+        kernel, bias = dense.get_weights()
+        dense.set_weights([np.full_like(kernel, np.nan), bias])
+    tflite = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    (models_dir / "emotion_model.tflite").write_bytes(tflite)
+    (models_dir / "emotion_model.json").write_text(json.dumps({"version": fault}))
+    return models_dir
+
+
+def build_tiny_scene_model(models_dir):
+    """A stand-in scene model with the shipped one's inputs and outputs and a
+    mood anyone can predict: mean red -> energetic, green -> happy, blue ->
+    calm, dark -> sad (224x224x3 raw 0..255 -> softmax over MOODS)."""
+    import keras
+    import tensorflow as tf
+
+    from music.mood import MOODS
+
+    inputs = keras.Input((224, 224, 3))
+    x = keras.layers.Rescaling(1 / 255)(inputs)
+    x = keras.layers.GlobalAveragePooling2D()(x)
+    dense = keras.layers.Dense(len(MOODS), activation="softmax")
+    outputs = dense(x)
+    weights = np.zeros((3, len(MOODS)), np.float32)
+    for channel, mood in enumerate(("energetic", "happy", "calm")):
+        weights[channel, MOODS.index(mood)] = 8.0
+    bias = np.zeros(len(MOODS), np.float32)
+    bias[MOODS.index("sad")] = 2.0
+    dense.set_weights([weights, bias])
+    model = keras.Model(inputs, outputs)
+    tflite = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    (models_dir / "scene_model.tflite").write_bytes(tflite)
+    (models_dir / "scene_model.json").write_text(json.dumps({"version": "tiny-scene"}))
+    return models_dir
+
+
 def build_tiny_mood_model(directory, *, favour=None, version="test-v1"):
     """A tiny self-contained model (+ JSON) written like train_mood_model does.
 

@@ -9,6 +9,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.translation import ngettext
 
 from moodsite.admin_mixins import ReadOnlyAdmin
 from music.features import AUDIO_FEATURES
@@ -20,6 +21,11 @@ from music.pool import mood_pool_sizes, thin_moods
 from music.services import refresh_primary_versions
 
 NO_MOOD = "none"
+
+
+def _songs(count, singular, plural):
+    """An admin message with the right plural for `count` (Django's ngettext)."""
+    return ngettext(singular, plural, count) % {"count": count}
 
 
 class EffectiveMoodFilter(admin.SimpleListFilter):
@@ -64,7 +70,14 @@ def curate(queryset, **changes):
 def override_action(mood):
     def set_override(modeladmin, request, queryset):
         count = curate(queryset, mood_override=mood)
-        modeladmin.message_user(request, f"Mood set to {mood} for {count} songs.")
+        modeladmin.message_user(
+            request,
+            _songs(
+                count,
+                f"Mood set to {mood} for %(count)d song.",
+                f"Mood set to {mood} for %(count)d songs.",
+            ),
+        )
 
     set_override.__name__ = f"set_override_{mood}"
     return admin.action(
@@ -153,17 +166,30 @@ class SongAdmin(admin.ModelAdmin):
     @admin.action(description="Clear mood override", permissions=["change"])
     def clear_override(self, request, queryset):
         count = curate(queryset, mood_override="")
-        self.message_user(request, f"Override cleared for {count} songs.")
+        self.message_user(
+            request,
+            _songs(
+                count,
+                "Override cleared for %(count)d song.",
+                "Override cleared for %(count)d songs.",
+            ),
+        )
 
     @admin.action(description="Exclude from recommendations", permissions=["change"])
     def exclude_songs(self, request, queryset):
         count = curate(queryset, excluded=True, awaiting_approval=False)
-        self.message_user(request, f"{count} songs excluded.")
+        self.message_user(
+            request,
+            _songs(count, "%(count)d song excluded.", "%(count)d songs excluded."),
+        )
 
     @admin.action(description="Include in recommendations", permissions=["change"])
     def include_songs(self, request, queryset):
         count = curate(queryset, excluded=False, awaiting_approval=False)
-        self.message_user(request, f"{count} songs included.")
+        self.message_user(
+            request,
+            _songs(count, "%(count)d song included.", "%(count)d songs included."),
+        )
 
     @admin.action(
         description="Approve listeners' tracks into the pool", permissions=["change"]
@@ -171,13 +197,27 @@ class SongAdmin(admin.ModelAdmin):
     def approve_suggestions(self, request, queryset):
         held = queryset.filter(awaiting_approval=True)
         count = curate(held, excluded=False, awaiting_approval=False)
-        self.message_user(request, f"{count} listeners' tracks joined the pool.")
+        self.message_user(
+            request,
+            _songs(
+                count,
+                "%(count)d listener's track joined the pool.",
+                "%(count)d listeners' tracks joined the pool.",
+            ),
+        )
 
     @admin.action(description="Reject listeners' tracks", permissions=["change"])
     def reject_suggestions(self, request, queryset):
         # Kept (excluded), so the same track is not suggested again.
         count = curate(queryset.filter(awaiting_approval=True), awaiting_approval=False)
-        self.message_user(request, f"{count} listeners' tracks stay out of the pool.")
+        self.message_user(
+            request,
+            _songs(
+                count,
+                "%(count)d listener's track stays out of the pool.",
+                "%(count)d listeners' tracks stay out of the pool.",
+            ),
+        )
 
     @admin.action(description="Reclassify mood", permissions=["change"])
     def reclassify(self, request, queryset):

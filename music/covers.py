@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from music import enrichment, spotify
 from music.enrichment import REFUSED
-from music.models import Song
-from music.retrying import RequestFailed, check
+from music.models import RANKING, Song
+from music.retrying import RateLimited, RequestFailed, check
 from music.services import upsert_songs
 
 
@@ -59,8 +59,6 @@ class SpotifyTrackCovers:
 
 class CoverFinder:
     """Covers by Spotify id, from Spotify's API while allowed, then oEmbed."""
-
-    name = "covers"
 
     def __init__(
         self,
@@ -109,14 +107,27 @@ class CoverFinder:
             return self.find(track_ids)
 
 
-def songs_needing_covers(*, retry_checked=False, only=None):
+def songs_needing_covers(*, retry_checked=False, only=None, best_first=False):
+    """Songs without a cover; `best_first`: in the pools' ranking, so the songs
+    visitors are shown first get theirs first."""
     songs = Song.objects.needing_cover(retry_checked=retry_checked)
     if only is not None:
         songs = songs.filter(spotify_id__in=list(only))
-    return songs.order_by("pk")
+    return songs.order_by(*RANKING) if best_first else songs.order_by("pk")
 
 
-def fill_covers(finder, songs, *, limit=None):
+def source_answers(track_id, *, timeout=3.0):
+    """ "" when the cover source (oEmbed, which every fill can fall back to)
+    answers for `track_id`, else why not: a quick look before a fill, so a
+    machine offline skips it rather than retrying song after song."""
+    try:
+        OEmbedCovers(timeout=timeout).fetch([track_id])
+    except (requests.RequestException, RequestFailed, RateLimited) as exc:
+        return str(exc) or type(exc).__name__
+    return ""
+
+
+def fill_covers(finder, songs, *, limit=None, progress=None, every=50):
     """Find covers for `songs` (a queryset) batch by batch; resumable.
 
     Each batch is written before the next is asked for: covers found go
@@ -124,7 +135,8 @@ def fill_covers(finder, songs, *, limit=None):
     cover for get cover_checked_at so a rerun skips them. A batch that keeps
     failing is recorded and left unmarked, to be tried again next time; a
     rate limit stops the fill (outcome.stopped) and a rerun starts there.
-    The finder throttles its own requests.
+    The finder throttles its own requests. `progress(done, total, outcome)`
+    is called after every `every` songs and at the end.
     """
     return enrichment.fill(
         finder,
@@ -133,6 +145,8 @@ def fill_covers(finder, songs, *, limit=None):
         ask=finder.find,
         label="covers",
         refused=(),  # the finder falls back to oEmbed itself
+        progress=progress,
+        every=every,
     )
 
 

@@ -23,6 +23,7 @@ class Outcome:
     found: int = 0
     missing: int = 0
     errors: list = field(default_factory=list)
+    asked: int = 0  # ids asked for so far, found or not
     refused: str = ""  # the source refused this app: nothing more to ask
     stopped: str = ""  # rate limited: what was stored stays, rerun later
 
@@ -36,6 +37,7 @@ def fetch_batches(source, ids, outcome, *, ask, label, refused=REFUSED):
     while position < len(ids):
         batch = ids[position : position + source.batch_size]
         position += len(batch)
+        outcome.asked = position
         try:
             found = ask(batch)
         except RequestFailed as exc:
@@ -49,15 +51,23 @@ def fetch_batches(source, ids, outcome, *, ask, label, refused=REFUSED):
         yield batch, found
 
 
-def fill(source, ids, store, *, ask, label, refused=REFUSED):
-    """Fetch and `store(batch, found)` every batch (each in a transaction)."""
+def fill(source, ids, store, *, ask, label, refused=REFUSED, progress=None, every=50):
+    """Fetch and `store(batch, found)` every batch (each in a transaction).
+    `progress(asked, total, outcome)` is called after every `every` ids and at
+    the end."""
     outcome = Outcome()
+    reported = 0
     try:
         for batch, found in fetch_batches(
             source, ids, outcome, ask=ask, label=label, refused=refused
         ):
             with transaction.atomic():
                 store(batch, found)
+            if progress and outcome.asked - reported >= every:
+                reported = outcome.asked
+                progress(outcome.asked, len(ids), outcome)
     except RateLimited as exc:
         outcome.stopped = f"rate limited: {exc}"
+    if progress and reported != outcome.asked:
+        progress(outcome.asked, len(ids), outcome)
     return outcome

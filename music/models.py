@@ -1,3 +1,5 @@
+import zlib
+
 from django.db import models
 from django.db.models import Case, F, Q, When
 from django.db.models.expressions import RawSQL
@@ -207,6 +209,12 @@ class Song(models.Model):
         words = main_artist(self.artists).split() or (self.name or "").split()
         letters = [next((c for c in word if c.isalnum()), "") for word in words]
         return "".join(letters)[:2].upper() or "♪"
+
+    @property
+    def tile_hue(self):
+        """A hue (0-359) of the song's own, the same on every page: tiles of
+        songs without a cover differ even where the initials are the same."""
+        return zlib.crc32((self.spotify_id or str(self.pk)).encode("utf-8")) % 360
 
     @property
     def spotify_url(self):

@@ -141,10 +141,19 @@ class AccountStore:
     server-side session engine it is one key of the session; with signed
     cookies it is a record of the DB session backend (the django_session
     table, expired like any session) and the cookie holds only its random key.
+
+    With signed cookies, a sign-in under way and the notices (IN_COOKIE) stay
+    in the cookie itself, so only a visitor who has connected has a record: a
+    GET of /spotify/connect/ writes no database row (100 bots, 100 rows kept
+    for two weeks, otherwise). The PKCE verifier is then readable by the
+    visitor's own browser, which is where a public PKCE client keeps it
+    anyway; the signature stops it being changed, and the state check stops
+    another browser's callback.
     """
 
     KEY = "spotify_account"
     REF_KEY = "spotify_account_ref"
+    IN_COOKIE = ("pending", "notices")
 
     def __init__(self, session):
         self.session = session
@@ -176,15 +185,28 @@ class AccountStore:
             backing.save()
             self.session[self.REF_KEY] = backing.session_key
 
+    def _cookie_key(self, name):
+        """The session key for `name` when it lives in the cookie, else None."""
+        if not self.on_server and name in self.IN_COOKIE:
+            return f"{self.KEY}_{name}"
+        return None
+
     def get(self, name, default=None):
+        if key := self._cookie_key(name):
+            return self.session.get(key, default)
         return self._data().get(name, default)
 
     def set(self, name, value):
+        if key := self._cookie_key(name):
+            self.session[key] = value
+            return
         data = self._data()
         data[name] = value
         self._write(data)
 
     def pop(self, name, default=None):
+        if key := self._cookie_key(name):
+            return self.session.pop(key, default)
         data = self._data()
         value = data.pop(name, default)
         if value is not default:
@@ -194,7 +216,9 @@ class AccountStore:
     def clear(self):
         if self.on_server:
             self.session.pop(self.KEY, None)
-        elif self.session.get(self.REF_KEY):
+            return
+        self.pop("pending")
+        if self.session.get(self.REF_KEY):
             self._backing().delete()
             self.session.pop(self.REF_KEY, None)
             self._record = None

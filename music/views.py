@@ -52,7 +52,11 @@ def callback(request):
     try:
         account.finish_connect(store, request.GET)
     except account.StaleCallback as error:
-        context = {"message": error.message, "next_url": next_url}
+        context = {
+            "message": error.message,
+            "next_url": next_url,
+            "configured": account.is_configured(),
+        }
         return render(request, "music/spotify_problem.html", context, status=400)
     except account.AccountError as error:
         store.add_notice(error.message, level="error")

@@ -8,7 +8,7 @@ from django.urls import path
 
 from moodsite.admin_mixins import ReadOnlyAdmin
 from recommender import reports
-from recommender.models import EmotionCorrection, ModelReport
+from recommender.models import EmotionCorrection, ModelReport, Reading, SceneCorrection
 
 
 @admin.register(EmotionCorrection)
@@ -17,6 +17,38 @@ class EmotionCorrectionAdmin(admin.ModelAdmin):
 
     list_display = ["predicted", "chosen", "count", "updated"]
     list_filter = ["predicted", "chosen"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SceneCorrection)
+class SceneCorrectionAdmin(EmotionCorrectionAdmin):
+    """Counts only: written by the mood buttons of a photo without faces."""
+
+
+@admin.register(Reading)
+class ReadingAdmin(admin.ModelAdmin):
+    """The readings kept for their result URLs (never a photo): read-only."""
+
+    list_display = ["id", "kind", "created", "face_count", "mood", "corrected"]
+    list_filter = ["kind", "created"]
+    readonly_fields = [field.name for field in Reading._meta.fields]
+
+    @admin.display(description="faces")
+    def face_count(self, reading):
+        return len(reading.faces)
+
+    @admin.display(description="scene mood")
+    def mood(self, reading):
+        return reading.scene_pick().predicted if reading.is_scene else "—"
+
+    @admin.display(boolean=True)
+    def corrected(self, reading):
+        return bool(reading.corrections)
 
     def has_add_permission(self, request):
         return False
@@ -56,8 +88,14 @@ class ModelReportAdmin(ReadOnlyAdmin, admin.ModelAdmin):
             "models": [
                 ("Emotion model", "faces → emotions", reports.emotion_report()),
                 ("Song mood model", "songs → moods", reports.mood_report()),
+                (
+                    "Scene mood model",
+                    "photos without faces → moods",
+                    reports.scene_report(),
+                ),
             ],
             "corrections": reports.correction_matrix(),
+            "scene_corrections": reports.scene_correction_matrix(),
         }
         return TemplateResponse(
             request, "admin/recommender/modelreport/reports.html", context

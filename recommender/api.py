@@ -6,6 +6,7 @@ to it and its POST is csrf_exempt. Errors carry the pages' messages.
 """
 
 import json
+import logging
 
 import numpy as np
 from django.conf import settings
@@ -13,17 +14,25 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.db import DatabaseError
 from django.http import JsonResponse
 from django.http.multipartparser import MultiPartParserError
-from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 
-from faces.classifier import FACE_SIZE, EmotionClassifier, ModelNotAvailable
+from faces.classifier import (
+    FACE_SIZE,
+    EmotionClassifier,
+    ModelNotAvailable,
+)
 from faces.images import too_large_message
+from faces.scene import SceneModelNotAvailable
 from faces.services import PhotoError, PhotoMissing, read_photo
 from moodsite.database import is_outage
-from moodsite.errors import json_error, songs_unavailable
+from moodsite.errors import api_error, songs_unavailable
 from music.models import Song
 from music.moods import METADATA_FILENAME, MODEL_FILENAME, MOODS
 from recommender import services, throttle
+from recommender.mapping import DIRECTIONS, MATCH
+from recommender.views import reading_url
+
+logger = logging.getLogger(__name__)
 
 MAX_LIMIT = 50
 MAX_EXCLUDE = 1000
@@ -31,6 +40,7 @@ NO_FACE_MESSAGE = (
     "We couldn't find a face in this photo. Try one where a face looks towards "
     "the camera, well lit and not too small."
 )
+SCENE_MESSAGE = "No face found: the music follows the mood of the whole photo."
 BAD_UPLOAD_MESSAGE = (
     "The upload could not be read. Please send the photo again as multipart form data."
 )
@@ -38,13 +48,13 @@ MISSING_IMAGE_MESSAGE = "Please send the photo as the multipart form field 'imag
 
 
 def error(status, code, message):
-    return json_error(status, code, message)
+    return api_error(status, code, message)
 
 
 def photo_error(refused):
     """A faces.services.PhotoError in the JSON error shape (the API and the live
     camera answer alike)."""
-    return json_error(
+    return api_error(
         refused.status, refused.code, refused.message, retry_after=refused.retry_after
     )
 
@@ -57,9 +67,18 @@ def method_not_allowed(allowed):
 
 @csrf_exempt  # no cookies or session: see the module docstring
 def analyze(request):
-    """POST a photo (multipart field `image`): its faces, mood and first songs."""
+    """POST a photo (multipart field `image`): its faces, mood and first songs.
+
+    `music=lift` (in the query or the form) lifts the mood rather than
+    matching it (recommender.mapping).
+    """
     if request.method != "POST":
         return method_not_allowed("POST")
+    direction = request.GET.get("music") or MATCH
+    if direction not in DIRECTIONS:
+        return error(
+            400, "bad_music", f"music must be one of: {', '.join(DIRECTIONS)}."
+        )
     if not throttle.allow_analysis(request):
         return error(429, "throttled", throttle.THROTTLED_MESSAGE)
     try:
@@ -68,17 +87,45 @@ def analyze(request):
         return error(413, "too_large", too_large_message())
     except (MultiPartParserError, SuspiciousOperation):
         return error(400, "bad_upload", BAD_UPLOAD_MESSAGE)
+    direction = request.POST.get("music") or direction
+    if direction not in DIRECTIONS:
+        return error(
+            400, "bad_music", f"music must be one of: {', '.join(DIRECTIONS)}."
+        )
     try:
         read = read_photo(upload)
     except PhotoMissing:
         return error(400, "missing_image", MISSING_IMAGE_MESSAGE)
     except PhotoError as refused:
         return photo_error(refused)
-    faces = read.faces
+    photo, faces = read.photo, read.faces
     if not faces:
+        return analyze_scene(request, photo)
+    try:
+        recommendation = services.recommend_for_photo(
+            faces=faces, image_size=photo.size, direction=direction
+        )
+    except DatabaseError as exc:
+        if not is_outage(exc):
+            raise
+        # As on the page: what the result would have followed (the group
+        # blend for a group photo).
+        unsaved = services.new_reading(faces=faces, image_size=photo.size)
+        pick = unsaved.pick(direction=direction)
+        return songs_unavailable(request, emotion=pick.emotion, mood=pick.mood)
+    return JsonResponse(recommendation_json(request, recommendation))
+
+
+def analyze_scene(request, photo):
+    """No face: the whole photo's mood, its reading and songs (faces stay first).
+    Without the scene model: no mood and no songs, with the no-face message."""
+    try:
+        probabilities = services.read_scene(photo.preview)
+    except SceneModelNotAvailable:
         return JsonResponse(
             {
                 "faces": [],
+                "scene": None,
                 "mood": None,
                 "songs": [],
                 "result_url": None,
@@ -86,19 +133,35 @@ def analyze(request):
             }  # fmt: skip
         )
     try:
-        recommendation = services.recommend_for_photo(
-            faces=faces, image_size=read.photo.size
+        reading = services.save_scene_reading(
+            probabilities=probabilities, image_size=photo.size
         )
+        recommendation = services.scene_songs(reading=reading)
     except DatabaseError as exc:
         if not is_outage(exc):
             raise
-        # As on the page: what the result would have followed (the group blend
-        # for a group photo).
-        pick = services.new_reading(faces=faces, image_size=read.photo.size).pick()
-        return songs_unavailable(request, emotion=pick.emotion, mood=pick.mood)
-    return JsonResponse(recommendation_json(request, recommendation))
+        mood = max(probabilities, key=probabilities.get)
+        return songs_unavailable(request, mood=mood)
+    pick = recommendation.pick
+    return JsonResponse(
+        {
+            "faces": [],
+            "scene": {
+                "mood": pick.predicted,
+                "probabilities": {
+                    k: round(p, 4) for k, p in pick.probabilities.items()
+                },
+            },
+            "mood": pick.mood,
+            "songs": [song_json(song) for song in recommendation.page.songs],
+            "result_url": request.build_absolute_uri(reading_url(reading)),
+            "expires": reading.expires.isoformat(),
+            "message": SCENE_MESSAGE,
+        }
+    )
 
 
+@csrf_exempt  # no cookies or session: a POST gets the JSON 405, not a CSRF page
 def songs(request):
     """GET ?mood=calm&exclude=1,2&limit=6: the next songs of a mood."""
     if request.method != "GET":
@@ -134,27 +197,32 @@ def songs(request):
 def healthz(request):
     """200 with the model versions and songs per mood when all answer, else 503.
 
-    The emotion model is loaded and run on a blank face, as uploads use it.
-    The mood model is checked by its files and metadata only: pages never run
-    it (songs are classified offline), and loading it would pull TensorFlow
-    into every web process for the sake of a health check.
+    The emotion model is loaded and run on a blank face, as uploads use it,
+    and its answer must be finite (EmotionClassifier checks). The mood model
+    is checked by its files and metadata only: pages never run it (songs are
+    classified offline), and loading it would pull TensorFlow into every web
+    process for the sake of a health check. The answer names what is down;
+    the details (hosts, paths, what to run) go to the log, not to whoever asks.
     """
     problems, models, counts = [], {}, {}
     try:
         recommendable = Song.objects.recommendable()
         counts = {mood: recommendable.in_mood(mood).count() for mood in MOODS}
     except DatabaseError as exc:
-        problems.append(f"database: {exc}")
+        logger.error("Health check: database: %s", exc)
+        problems.append("database unavailable")
     try:
         classifier = EmotionClassifier()
         classifier.predict_proba(np.zeros((1, FACE_SIZE, FACE_SIZE), np.uint8))
         models["emotion"] = classifier.version
     except (ModelNotAvailable, OSError, ValueError, RuntimeError) as exc:
-        problems.append(f"emotion model: {exc}")
+        logger.error("Health check: emotion model: %s", exc)
+        problems.append("emotion model unavailable")
     try:
         models["mood"] = mood_model_version()
     except (OSError, ValueError, KeyError, TypeError) as exc:
-        problems.append(f"mood model: {exc}")
+        logger.error("Health check: mood model: %s", exc)
+        problems.append("mood model unavailable")
     if problems:
         return JsonResponse({"status": "unavailable", "problems": problems}, status=503)
     return JsonResponse({"status": "ok", "models": models, "songs": counts})
@@ -170,18 +238,19 @@ def mood_model_version():
 
 def recommendation_json(request, recommendation):
     reading, pick = recommendation.reading, recommendation.pick
-    result_url = reverse("recommender:reading", args=[reading.pk])
+    result_url = reading_url(reading, direction=pick.direction)
     body = {
         "faces": [
             {
                 "box": dict(
                     zip(("x", "y", "width", "height"), face["box"], strict=True)
                 ),
-                **pick_json(reading.pick(str(number))),
+                **pick_json(reading.pick(str(number), pick.direction)),
             }
             for number, face in enumerate(reading.faces, start=1)
         ],
         "mood": pick.mood,
+        "music": pick.direction,
         "music_follows": pick.key,
         "songs": [song_json(song) for song in recommendation.page.songs],
         "result_url": request.build_absolute_uri(result_url),

@@ -13,8 +13,8 @@ keeps the current songs) -> JSON::
 
 Errors are the API's JSON shape, {"error": {"status", "code", "message"}}: 400
 for a bad frame, 429 (with Retry-After) past the visitor's frame budget, 503
-without the emotion model or while busy (with Retry-After). Frames are
-decoded in memory and never stored.
+without the emotion model or while busy (with Retry-After). Frames are decoded
+in memory and never stored.
 
 The music follows the largest face's mood only once a new mood has held for
 LIVE_MOOD_HOLD_SECONDS (settle_mood), so a passing grimace does not swap the
@@ -38,13 +38,13 @@ from django.views.decorators.http import require_POST
 
 from faces.images import InvalidImage, human_size, upright_size
 from faces.services import ModelMissing, PhotoError, read_frame
-from moodsite.errors import json_error
+from moodsite.errors import api_error
 from music.moods import MOODS
 from music.spotify_account import taste_for_request
-from recommender import services
+from recommender import services, visit
 from recommender.api import photo_error
-from recommender.mapping import mood_for
-from recommender.wording import adjective
+from recommender.mapping import DIRECTIONS, mood_for
+from recommender.wording import adjective, with_article
 
 # The page sends about 480 px frames (a JPEG of 20-60 KB); anything far bigger
 # is not a live frame, and would make every analysis slow.
@@ -59,7 +59,10 @@ TOO_BIG_MESSAGE = (
     f"This frame is too big for the live camera (at most {human_size(MAX_FRAME_BYTES)} "
     f"and {MAX_FRAME_SIDE} px a side). Please send a smaller one."
 )
-UNAVAILABLE_MESSAGE = "The emotion model isn't installed, so the live camera is off."
+UNAVAILABLE_MESSAGE = (
+    "Reading faces is unavailable right now, so the live camera is off. "
+    "Please try again later."
+)
 
 
 def now():
@@ -243,7 +246,12 @@ def _answer_frame(request):
     except PhotoError as refused:
         return photo_error(refused)
 
-    mood = mood_for(faces[0].emotion) if faces else None
+    # Matched or lifted: as the page says (its Match/Lift buttons), else as the
+    # visit last chose.
+    if request.POST.get("music") in DIRECTIONS:
+        visit.choose_direction(request.session, request.POST["music"])
+    direction = visit.direction(request.session)
+    mood = mood_for(faces[0].emotion, direction) if faces else None
     at = now()
     hold_seconds = settings.LIVE_MOOD_HOLD_SECONDS
     before = MoodHold.from_json(request.POST.get("state"))
@@ -262,6 +270,12 @@ def _answer_frame(request):
             "mood": after.playing,
             "next_mood": after.candidate,
             "changes_in": seconds_to_change(after, at=at, hold_seconds=hold_seconds),
+            "direction": direction,
+            # With their article ("an energetic"), for the page's sentences.
+            "mood_words": with_article(after.playing) if after.playing else None,
+            "next_mood_words": (
+                with_article(after.candidate) if after.candidate else None
+            ),
         },
         "state": asdict(after),
         "min_interval_ms": math.ceil(1000 / settings.LIVE_FRAMES_PER_SECOND),
@@ -308,5 +322,5 @@ def _address(request):
 
 
 def error(message, status, *, code="invalid", retry_after=None):
-    """The API's JSON error shape (moodsite.errors.json_error)."""
-    return json_error(status, code, message, retry_after=retry_after)
+    """The API's JSON error shape (moodsite.errors.api_error)."""
+    return api_error(status, code, message, retry_after=retry_after)

@@ -1,9 +1,17 @@
-"""The fixed emotion → music mood mapping: the one place it is written down."""
+"""The fixed emotion → music mood mappings: the one place they are written down.
+
+A visitor chooses between two: *Match my mood* (MATCH, what the site always
+did) and *Lift my mood* (LIFT, music that leads away from a low mood).
+"""
 
 from faces.emotions import EMOTIONS
 from music.moods import MOODS
 
-# Negative, tense emotions get calm music (to soothe, not to match); surprise
+MATCH = "match"
+LIFT = "lift"
+DIRECTIONS = (MATCH, LIFT)
+
+# Match: negative, tense emotions get calm music (to soothe, not to match); surprise
 # gets energy; happy and neutral get happy songs; sad gets sad songs.
 EMOTION_TO_MOOD = {
     "angry": "calm",
@@ -15,6 +23,20 @@ EMOTION_TO_MOOD = {
     "neutral": "happy",
 }
 
+# Lift: sadness gets happy songs, neutral gets energy, tension still gets calm
+# (energy would feed it); moods already up stay where they are.
+LIFT_EMOTION_TO_MOOD = {
+    "angry": "calm",
+    "disgust": "calm",
+    "fear": "calm",
+    "happy": "happy",
+    "sad": "happy",
+    "surprise": "energetic",
+    "neutral": "energetic",
+}
+
+MAPPINGS = {MATCH: EMOTION_TO_MOOD, LIFT: LIFT_EMOTION_TO_MOOD}
+
 
 def check_mapping(mapping):
     """Raise ValueError unless `mapping` gives every emotion one of MOODS."""
@@ -24,8 +46,14 @@ def check_mapping(mapping):
         raise ValueError("moods must be music.moods.MOODS")
 
 
-check_mapping(EMOTION_TO_MOOD)  # at import: a wrong mapping stops the site
+for _mapping in MAPPINGS.values():
+    check_mapping(_mapping)  # at import: a wrong mapping stops the site
 
 
-def mood_for(emotion):
-    return EMOTION_TO_MOOD[emotion]
+def mood_for(emotion, direction=MATCH):
+    return MAPPINGS[direction][emotion]
+
+
+def direction_or_default(value):
+    """A direction from a URL, a form or a session: MATCH unless it is a known one."""
+    return value if value in DIRECTIONS else MATCH

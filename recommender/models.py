@@ -9,7 +9,9 @@ from django.db import models
 from django.utils import timezone
 
 from faces.emotions import EMOTIONS
-from recommender.mapping import mood_for
+from music.moods import MOODS
+from recommender import wording
+from recommender.mapping import MATCH, mood_for
 from recommender.wording import adjective, emotion_choices
 
 # The choice that blends every face (weighted by its size); faces are "1", "2"...
@@ -37,23 +39,32 @@ class ReadingQuerySet(models.QuerySet):
 
 
 class Reading(models.Model):
-    """The faces found in one photo and what the model read in each.
+    """What the models read in one photo: its faces, or, with none, its scene.
 
     Kept for READING_TTL_SECONDS so its result URL can be reloaded and shared;
     the photo itself is never stored (the uploading browser keeps a preview).
     """
 
+    FACE, SCENE = "face", "scene"
+    KINDS = [(FACE, "faces"), (SCENE, "scene (no face)")]
+
     id = models.CharField(
         primary_key=True, max_length=32, default=new_reading_id, editable=False
     )
+    kind = models.CharField(max_length=8, choices=KINDS, default=FACE, db_index=True)
     created = models.DateTimeField(default=timezone.now, db_index=True)
     image_width = models.PositiveIntegerField()
     image_height = models.PositiveIntegerField()
-    # [{"box": [x, y, w, h], "probabilities": {emotion: p}}], largest face first.
+    # [{"box": [x, y, w, h], "probabilities": {emotion: p}}], left to right (by
+    # the box's left edge) so that face 1 is the leftmost, as people count.
     faces = models.JSONField()
-    # {"1": "fear", "group": "sad"}: the emotion a visitor chose for a choice.
+    # {"1": "fear", "group": "sad"}: the emotion a visitor chose for a choice;
+    # {"scene": "calm"}: the mood chosen for a scene.
     corrections = models.JSONField(default=dict, blank=True)
     emotion_model_version = models.CharField(max_length=64, blank=True)
+    # A scene reading's {mood: p} in MOODS order (faces is then []).
+    scene = models.JSONField(null=True, blank=True)
+    scene_model_version = models.CharField(max_length=64, blank=True)
 
     objects = ReadingQuerySet.as_manager()
 
@@ -61,7 +72,17 @@ class Reading(models.Model):
         ordering = ["-created"]
 
     def __str__(self):
+        if self.is_scene:
+            return f"Reading {self.id} (scene)"
         return f"Reading {self.id} ({len(self.faces)} faces)"
+
+    @property
+    def is_scene(self):
+        return self.kind == self.SCENE
+
+    def scene_pick(self):
+        """A scene reading's mood: the visitor's choice, else the model's."""
+        return ScenePick(self.scene, self.corrections.get(SCENE_CHOICE, ""))
 
     @property
     def expires(self):
@@ -75,8 +96,12 @@ class Reading(models.Model):
         """A group photo's music follows the group; a portrait's, its face."""
         return GROUP if len(self.faces) >= 2 else "1"
 
-    def pick(self, key=None):
-        """The Pick for a choice key (default: default_choice()); None if unknown."""
+    def pick(self, key=None, direction=MATCH):
+        """The Pick for a choice key (default: default_choice()); None if unknown.
+
+        `direction`: recommender.mapping's MATCH or LIFT, what the music does
+        with the emotion.
+        """
         key = key or self.default_choice()
         if key not in self.choice_keys():
             return None
@@ -88,10 +113,12 @@ class Reading(models.Model):
             key=key,
             probabilities=probabilities,
             corrected=self.corrections.get(key, ""),
+            direction=direction,
+            face_count=len(self.faces),
         )
 
-    def picks(self):
-        return [self.pick(key) for key in self.choice_keys()]
+    def picks(self, direction=MATCH):
+        return [self.pick(key, direction) for key in self.choice_keys()]
 
 
 def blend(faces):
@@ -115,6 +142,8 @@ class Pick:
     key: str
     probabilities: dict
     corrected: str = ""  # the emotion the visitor chose instead, if they did
+    direction: str = MATCH  # what the music does with the emotion (mapping)
+    face_count: int = 1  # how many faces the reading has
 
     @property
     def is_group(self):
@@ -139,7 +168,12 @@ class Pick:
 
     @property
     def mood(self):
-        return mood_for(self.emotion)
+        return mood_for(self.emotion, self.direction)
+
+    @property
+    def why(self):
+        """Why the music is in its mood, where the names alone don't say it."""
+        return wording.why(self.emotion, self.direction)
 
     @property
     def uncertain(self):
@@ -155,13 +189,53 @@ class Pick:
 
     @property
     def headline_prefix(self):
-        """The words before the emotion: "You look" [afraid]."""
-        if self.corrected:
-            return "You said you feel" if not self.is_group else "You said you all feel"
-        who = "together you look" if self.is_group else "you look"
-        if self.uncertain:
-            return f"Hard to tell — {who} closest to"
-        return who[0].upper() + who[1:]
+        """The words before the emotion, for the visitor who sent the photo."""
+        return self.headline_for(own=True)
+
+    def headline_for(self, *, own):
+        """The words before the emotion: "You look" [afraid]; "They look" for
+        someone else's photo (a shared link)."""
+        return wording.headline_prefix(
+            is_group=self.is_group,
+            face_number=self.key,
+            face_count=self.face_count,
+            corrected=self.corrected,
+            uncertain=self.uncertain,
+            own=own,
+        )
+
+    @property
+    def two_likeliest(self):
+        """The two likeliest emotions, offered as choices when the reading is unsure."""
+        return [emotion for emotion, _ in self.sorted_probabilities[:2]]
+
+    @property
+    def sorted_probabilities(self):
+        return sorted(self.probabilities.items(), key=lambda item: -item[1])
+
+
+# The corrections key of a scene reading's chosen mood.
+SCENE_CHOICE = "scene"
+
+
+@dataclass(frozen=True)
+class ScenePick:
+    """What the music follows for a photo without faces: the scene's mood."""
+
+    probabilities: dict  # {mood: p}
+    corrected: str = ""  # the mood the visitor chose instead, if they did
+
+    @property
+    def predicted(self):
+        return max(MOODS, key=lambda mood: self.probabilities[mood])
+
+    @property
+    def mood(self):
+        return self.corrected or self.predicted
+
+    @property
+    def confidence(self):
+        return self.probabilities[self.predicted]
 
     @property
     def sorted_probabilities(self):
@@ -183,6 +257,30 @@ class EmotionCorrection(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["predicted", "chosen"], name="one_count_per_correction"
+            )
+        ]
+        ordering = ["predicted", "chosen"]
+
+    def __str__(self):
+        return f"{self.predicted} → {self.chosen}: {self.count}"
+
+
+class SceneCorrection(models.Model):
+    """How often visitors chose `chosen` for a scene the model read as `predicted`.
+
+    Counts only, like EmotionCorrection: no link to a reading or a visitor.
+    """
+
+    MOOD_CHOICES = [(mood, mood) for mood in MOODS]
+    predicted = models.CharField(max_length=10, choices=MOOD_CHOICES)
+    chosen = models.CharField(max_length=10, choices=MOOD_CHOICES)
+    count = models.PositiveIntegerField(default=0)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["predicted", "chosen"], name="one_count_per_scene_correction"
             )
         ]
         ordering = ["predicted", "chosen"]

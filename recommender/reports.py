@@ -1,4 +1,4 @@
-"""The two models' reports for staff, read from settings.MODELS_DIR at request time.
+"""The models' reports for staff, read from settings.MODELS_DIR at request time.
 
 The trainers write them (ml_training): emotion_model.json / mood_model.json with
 metrics, confusion matrices, version and data hashes, plus PNG plots.
@@ -13,7 +13,7 @@ from faces import emotions
 from faces.emotions import EMOTIONS
 from music import moods
 from music.moods import MOODS
-from recommender.models import EmotionCorrection
+from recommender.models import EmotionCorrection, SceneCorrection
 from recommender.wording import adjective
 
 # The plots staff may open (served by the admin, staff only); nothing else in
@@ -21,8 +21,13 @@ from recommender.wording import adjective
 PLOTS = {
     "emotion": (emotions.CONFUSION_FILE, emotions.CURVES_FILE),
     "mood": (moods.CONFUSION_FILENAME,),
+    "scene": ("scene_confusion.png", "scene_reliability.png", "scene_curves.png"),
 }
-REPORT_FILES = {"emotion": emotions.METRICS_FILE, "mood": moods.METADATA_FILENAME}
+REPORT_FILES = {
+    "emotion": emotions.METRICS_FILE,
+    "mood": moods.METADATA_FILENAME,
+    "scene": "scene_model.json",
+}
 
 
 def plot_names():
@@ -102,6 +107,7 @@ def emotion_report():
         "accuracy_label": (
             f"PublicTest accuracy ({report.get('public_test_size')} faces)"
         ),
+        "figures": emotion_figures(report),
         "data": [("FER2013 (fer2013.npz)", report.get("data_sha256", "—"))],
         "git_commit": report.get("git_commit", ""),
         "labels": labels,
@@ -109,6 +115,60 @@ def emotion_report():
         "per_class": per_class(labels, report.get("per_class", {})),
         "plots": present_plots("emotion"),
     }
+
+
+def emotion_figures(report):
+    """The emotion report's further figures as (label, text) rows, those it has."""
+    rows = []
+    ckplus = report.get("ckplus")
+    if isinstance(ckplus, dict) and "accuracy" in ckplus:
+        people = ckplus.get("per_subject", {})
+        rows.append(
+            (
+                f"CK+ accuracy ({ckplus.get('faces')} posed faces, never trained on)",
+                f"{ckplus['accuracy']:.4f}; per person median "
+                f"{people.get('median', '—')} of {people.get('subjects', '—')}",
+            )
+        )
+        recalls = ckplus.get("per_class", {})
+        rows.append(
+            (
+                "CK+ recall per class",
+                ", ".join(
+                    f"{name} {values['recall']:.2f}"
+                    for name, values in recalls.items()
+                    if values.get("support")
+                ),
+            )
+        )
+    if "expected_calibration_error" in report:
+        rows.append(
+            ("Calibration error (PublicTest)", report["expected_calibration_error"])
+        )
+    if "ms_per_face" in report:
+        rows.append(("Cost per face (1 thread)", f"{report['ms_per_face']} ms"))
+    if "training_seconds" in report:
+        rows.append(
+            (
+                "Training",
+                f"{report['training_seconds'] / 3600:.1f} h under "
+                f"{', '.join(_as_list(report.get('backend', '?')))}",
+            )
+        )
+    for member in report.get("members", []):
+        rows.append(
+            (
+                f"Member {member.get('folder')}",
+                f"PublicTest {member.get('public_test_accuracy')}, "
+                f"{member.get('epochs_trained')} epochs, "
+                f"{member.get('parameters')} parameters",
+            )
+        )
+    return rows
+
+
+def _as_list(value):
+    return value if isinstance(value, list) else [value]
 
 
 def mood_report():
@@ -136,6 +196,41 @@ def mood_report():
     }
 
 
+def scene_report():
+    report = read_report("scene")
+    if report is None:
+        return None
+    labels = report.get("moods", MOODS)
+    validation = report.get("validation", {})
+    data = report.get("data", {})
+    timing = report.get("ms_per_photo") or {}
+    return {
+        "version": report.get("version", "unknown"),
+        "trained": trained_at(report, "scene"),
+        "model": report.get("model", ""),
+        "parameters": report.get("parameters"),
+        "accuracy": validation.get("accuracy"),
+        "accuracy_label": (
+            f"Group-wise validation accuracy ({validation.get('photos')} photos, "
+            f"{validation.get('groups')} groups)"
+        ),
+        "data": [(data.get("file", "labels.csv"), data.get("sha256", "—"))],
+        "git_commit": report.get("git_commit", ""),
+        "labels": labels,
+        "confusion": matrix(labels, validation.get("confusion_matrix", [])),
+        "per_class": per_class(labels, validation.get("per_class", {})),
+        "plots": present_plots("scene"),
+        "extra": [
+            ("Calibration (ECE, 10 bins)", validation.get("ece", "—")),
+            (
+                "ms per photo (LiteRT, one thread)",
+                f"median {timing.get('median', '—')}, p95 {timing.get('p95', '—')}",
+            ),
+            *(("Data terms", terms) for terms in report.get("terms", [])),
+        ],
+    }
+
+
 def correction_matrix():
     """Visitors' corrections as rows of the model's emotion x the one chosen."""
     counts = {(c.predicted, c.chosen): c.count for c in EmotionCorrection.objects.all()}
@@ -148,6 +243,20 @@ def correction_matrix():
     ]
     return {
         "labels": [adjective(emotion) for emotion in EMOTIONS],
+        "rows": [(label, cells, sum(cells)) for label, cells in rows],
+        "total": sum(counts.values()),
+    }
+
+
+def scene_correction_matrix():
+    """Scene corrections as rows of the scene model's mood x the one chosen."""
+    counts = {(c.predicted, c.chosen): c.count for c in SceneCorrection.objects.all()}
+    rows = [
+        (predicted, [counts.get((predicted, chosen), 0) for chosen in MOODS])
+        for predicted in MOODS
+    ]
+    return {
+        "labels": list(MOODS),
         "rows": [(label, cells, sum(cells)) for label, cells in rows],
         "total": sum(counts.values()),
     }

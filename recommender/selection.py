@@ -2,15 +2,21 @@
 
 A visit's place in a mood is a few numbers (a `Place`): a random seed and how
 many songs it has been shown. The mood's ranked list is cut into bands of BAND_SIZE
-songs; the visit walks the bands in order and each band in an order shuffled by
-the seed. So the best-ranked songs come first, two visits see different songs,
-and no song repeats until the pool is used up. A page reads one band's ids (an
+songs. The well-ranked top of the pool (TOP_SHARE of it, at most TOP_BANDS
+bands) is walked first, starting at a band the seed draws (better-ranked bands
+more likely) and going round; then the rest of the bands in order; each band in
+an order shuffled by the seed. So the best-ranked songs come first, two fresh
+visits start with different songs, and no song repeats until the pool is used
+up. A reading's first page has a seed of its own (`Place.for_key`), so its
+result URL shows the same songs each time it is opened. A page reads one band's ids (an
 OFFSET/LIMIT window of the ranking, cached per process since every visit walks
 the same bands) and then its few songs by id: no list of seen songs, no NOT IN,
 and the same cost on page 1 as on page 2000. A connected listener's taste
 matches come first, counted separately, and the walk passes over them.
 """
 
+import hashlib
+import math
 import random
 from dataclasses import dataclass, field
 
@@ -25,6 +31,16 @@ from music.paging import SONGS_PER_VISIT
 # Each page draws from a band of this many best-ranked songs: enough for variety
 # between visits, few enough that the model's most typical songs come first.
 BAND_SIZE = SONGS_PER_VISIT
+# Visits start somewhere in the top TOP_SHARE of a mood's pool (whole bands, at
+# least MIN_START_BANDS where the pool has them, at most TOP_BANDS): near enough
+# the top that what is served is still the model's best-scored songs, wide
+# enough that two visitors' first songs differ; benchmarks/visit_variety.py
+# measures both. MIN_START_BANDS is for small pools (423 calm songs in the
+# catalogue): five bands weighted 10:9:8:7:6 keep two visits' expected overlap
+# under a quarter (the sum of the squared start chances: 330/1600, 21%).
+TOP_SHARE = 0.1
+MIN_START_BANDS = 5
+TOP_BANDS = 16
 # How many bands one read of the ranking fetches (and the cache keeps together).
 CACHED_BANDS = 16
 # Where each chunk ends is kept this long: a stale end only shifts the next
@@ -50,6 +66,13 @@ class Place:
     @classmethod
     def start(cls, rng=random):
         return cls(seed=rng.getrandbits(32))
+
+    @classmethod
+    def for_key(cls, key):
+        """A fresh place whose seed follows from `key` (a reading and its
+        choice): the same key always gets the same first songs."""
+        digest = hashlib.sha256(key.encode("utf-8")).digest()
+        return cls(seed=int.from_bytes(digest[:4], "big"))
 
 
 @dataclass
@@ -169,8 +192,11 @@ def _walk(mood, place, count, skip):
     the end of a band still move the walk on)."""
     chosen = []
     position = place.shown
+    top = top_bands(pool_size(mood))
+    first = first_band(place.seed, top)
     while len(chosen) < count:
-        band, offset = divmod(position, BAND_SIZE)
+        step, offset = divmod(position, BAND_SIZE)
+        band = band_at(step, first, top)
         band_ids = _band_ids(mood, band)
         order = _band_order(place.seed, band, len(band_ids))
         window = order[offset : offset + count - len(chosen)]
@@ -179,6 +205,33 @@ def _walk(mood, place, count, skip):
         chosen += [band_ids[i] for i in window if band_ids[i] not in skip]
         position += len(window)
     return chosen, position - place.shown
+
+
+def top_bands(size):
+    """How many bands of a pool of `size` songs visits may start in: full ones
+    only, so that a first page is never cut short by the pool's end."""
+    bands = size // BAND_SIZE
+    share = math.ceil(size * TOP_SHARE / BAND_SIZE)
+    return max(1, min(bands, max(MIN_START_BANDS, share), TOP_BANDS))
+
+
+def start_weights(top):
+    """How likely a visit starts at each of the `top` bands: by rank, the best
+    band twice as likely as the last (steeper would make two visits start
+    alike more often: the chance is the sum of the squared shares)."""
+    return [2 * top - band for band in range(top)]
+
+
+def first_band(seed, top):
+    """The band a visit with `seed` starts at, of the `top` ones."""
+    rng = random.Random(f"{seed}:start")
+    return rng.choices(range(top), weights=start_weights(top))[0]
+
+
+def band_at(step, first, top):
+    """The band a walk that starts at band `first` reads at its `step`-th band:
+    round the top `top` bands from `first`, then the rest in rank order."""
+    return (first + step) % top if step < top else step
 
 
 def _taste_match_ids(mood, profile):

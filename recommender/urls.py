@@ -8,6 +8,7 @@ urlpatterns = [
     path("r/<slug:reading_id>/", views.reading, name="reading"),
     path("r/<slug:reading_id>/correct/", views.correct, name="correct"),
     path("songs/<slug:mood>/more/", views.more_songs, name="more"),
+    path("mood/<slug:mood>/", views.pick_mood, name="mood"),
     path("songs/live/frame/", live.live_frame, name="live_frame"),
     path("api/v1/analyze", api.analyze, name="api-analyze"),
     path("api/v1/songs", api.songs, name="api-songs"),

@@ -7,7 +7,12 @@ from django.conf import settings
 from django.test import override_settings
 
 from faces import classifier as classifier_module
-from faces.classifier import EMOTIONS, EmotionClassifier, ModelNotAvailable
+from faces.classifier import (
+    EMOTIONS,
+    EmotionClassifier,
+    ModelFailed,
+    ModelNotAvailable,
+)
 
 
 def random_faces(count, seed=0):
@@ -98,7 +103,7 @@ def test_model_is_loaded_once_per_process(emotion_models_dir, fresh_model_cache)
 
 def test_keras_file_is_the_fallback(emotion_models_dir, tmp_path, fresh_model_cache):
     shutil.copy(emotion_models_dir / "emotion_model.keras", tmp_path)
-    keras_only = EmotionClassifier(tmp_path, flip_tta=False)
+    keras_only = EmotionClassifier(tmp_path, flip_tta=False, allow_keras=True)
     lite = EmotionClassifier(emotion_models_dir, flip_tta=False)
     faces = random_faces(3)
     assert keras_only.model_path.suffix == ".keras"
@@ -106,6 +111,25 @@ def test_keras_file_is_the_fallback(emotion_models_dir, tmp_path, fresh_model_ca
         keras_only.predict_proba(faces), lite.predict_proba(faces), atol=1e-4
     )
     assert keras_only.version == "unknown"  # no metrics JSON next to it
+
+
+def test_only_the_keras_file_is_reported_not_loaded(
+    emotion_models_dir, tmp_path, fresh_model_cache
+):
+    """Loading .keras would pull TensorFlow into every worker (728 MB vs 165 MB)."""
+    shutil.copy(emotion_models_dir / "emotion_model.keras", tmp_path)
+    with pytest.raises(ModelNotAvailable, match="emotion_model.tflite is missing"):
+        EmotionClassifier(tmp_path)
+    assert not classifier_module._runners
+
+
+def test_a_model_that_fails_when_run_or_answers_nan_is_model_failed(
+    broken_emotion_models, fresh_model_cache
+):
+    for fault, message in (("fails", "failed when run"), ("nan", "NaN")):
+        classifier = EmotionClassifier(broken_emotion_models[fault])  # loads
+        with pytest.raises(ModelFailed, match=message):
+            classifier.predict_proba(random_faces(1))
 
 
 def test_missing_model_says_what_to_do(tmp_path):
@@ -127,7 +151,7 @@ def test_model_with_the_wrong_shape(tmp_path, fresh_model_cache):
     )
     keras.Model(inputs, outputs).save(tmp_path / "emotion_model.keras")
     with pytest.raises(ModelNotAvailable, match=r"expected \(N, 48, 48, 1\)"):
-        EmotionClassifier(tmp_path)
+        EmotionClassifier(tmp_path, allow_keras=True)
 
 
 def test_shipped_model(fresh_model_cache):

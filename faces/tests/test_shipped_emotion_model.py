@@ -10,11 +10,13 @@ from faces import classifier as classifier_module
 from faces.classifier import EMOTIONS, EmotionClassifier
 
 FER = settings.BASE_DIR.parent / "shared" / "data" / "fer2013" / "fer2013.npz"
+CKPLUS = settings.BASE_DIR.parent / "shared" / "data" / "ckplus" / "ckplus48.npz"
 REPORT = settings.MODELS_DIR / "emotion_model.json"
 PUBLIC_TEST = 1
-# The floor the shipped model must hold on PublicTest. The product target is
-# 0.72 (issue 3); raise this as better models ship.
-ACCURACY_FLOOR = 0.65
+# The floor the shipped reading must hold on PublicTest: its report's figure
+# minus half a point. The product target is 0.72; raise this as better
+# readings ship.
+ACCURACY_FLOOR = 0.675
 
 pytestmark = [
     pytest.mark.skipif(not FER.exists(), reason=f"FER2013 not found at {FER}"),
@@ -39,3 +41,15 @@ def test_shipped_model_scores_what_its_report_says_on_public_test(public_test):
     # LiteRT and Keras differ only by float rounding: the same faces, the same answers.
     assert accuracy == pytest.approx(report["public_test_accuracy"], abs=0.005)
     assert accuracy >= ACCURACY_FLOOR
+
+
+@pytest.mark.skipif(not CKPLUS.exists(), reason=f"CK+ not found at {CKPLUS}")
+def test_shipped_model_scores_what_its_report_says_on_ckplus():
+    with np.load(CKPLUS) as data:
+        faces, labels = data["pixels"], data["emotion"]
+    classifier_module.clear_cache()
+    predicted = EmotionClassifier().predict_proba(faces).argmax(axis=1)
+    report = json.loads(REPORT.read_text())
+    assert float((predicted == labels).mean()) == pytest.approx(
+        report["ckplus"]["accuracy"], abs=0.005
+    )

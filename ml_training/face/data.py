@@ -116,7 +116,13 @@ def _erase_rectangles(images, rng, share):
 
 
 class FerBatches(keras.utils.PyDataset):
-    """Shuffled, augmented, one-hot batches; reseeded per epoch for reproducibility."""
+    """Shuffled, augmented, one-hot batches, the same for the same (seed, epoch).
+
+    What a batch holds depends only on (seed, epoch, batch index), never on the
+    order Keras asks for batches in or how often it peeks: a run stopped after
+    any epoch and resumed sees the very batches an unbroken run sees. The
+    training loop says which epoch it is in (`set_epoch`).
+    """
 
     def __init__(
         self,
@@ -135,13 +141,12 @@ class FerBatches(keras.utils.PyDataset):
         self.batch_size, self.seed, self.augment = batch_size, seed, augment
         self.random_erasing = random_erasing
         self.photo_artefacts = photo_artefacts
-        self.epoch = 0
-        self._order()
+        self.set_epoch(0)
 
-    def _order(self):
-        self.rng = np.random.default_rng((self.seed, self.epoch))
+    def set_epoch(self, epoch):
+        self.epoch = epoch
         self.index = (
-            self.rng.permutation(len(self.images))
+            np.random.default_rng((self.seed, epoch)).permutation(len(self.images))
             if self.augment
             else np.arange(len(self.images))
         )
@@ -153,10 +158,7 @@ class FerBatches(keras.utils.PyDataset):
         rows = self.index[i * self.batch_size : (i + 1) * self.batch_size]
         x = self.images[rows]
         if self.augment:
-            x = augment_batch(x, self.rng, self.random_erasing, self.photo_artefacts)
+            rng = np.random.default_rng((self.seed, self.epoch, i))
+            x = augment_batch(x, rng, self.random_erasing, self.photo_artefacts)
         y = keras.utils.to_categorical(self.labels[rows], 7)
         return x[..., None].astype("float32"), y
-
-    def on_epoch_end(self):
-        self.epoch += 1
-        self._order()

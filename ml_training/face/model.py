@@ -61,7 +61,12 @@ def _middle_block(x, filters):
 
 
 def build_emotion_model(
-    stem_filters, entry_filters, middle_blocks=0, exit_filters=0, dropout=0.3
+    stem_filters,
+    entry_filters,
+    middle_blocks=0,
+    exit_filters=0,
+    dropout=0.3,
+    name="trimmed_xception",
 ):
     """A pure function of its hyper-parameters; 48×48×1 in, 7 softmax out."""
     inputs = keras.Input((48, 48, 1), name="face")
@@ -80,4 +85,4 @@ def build_emotion_model(
     x = layers.GlobalAveragePooling2D()(x)
     x = layers.Dropout(dropout)(x)
     outputs = layers.Dense(len(EMOTIONS), activation="softmax", name="emotion")(x)
-    return keras.Model(inputs, outputs, name="trimmed_xception")
+    return keras.Model(inputs, outputs, name=name)

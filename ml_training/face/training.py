@@ -16,7 +16,6 @@ from pathlib import Path
 
 import keras
 import numpy as np
-from sklearn.metrics import classification_report, confusion_matrix
 
 from faces.emotions import (
     CONFUSION_FILE,
@@ -27,6 +26,7 @@ from faces.emotions import (
 from faces.emotions import KERAS_FILE as MODEL_FILE
 from faces.emotions import METRICS_FILE as REPORT_FILE
 from ml_training import artifacts
+from ml_training.face import evaluation
 from ml_training.face.data import FerBatches, load_fer2013
 from ml_training.face.model import ARCHITECTURES, build_emotion_model
 
@@ -184,34 +184,6 @@ def _start_or_resume(config):
     return model, state
 
 
-def evaluate(model, x_val, y_val, batch_size=512):
-    probabilities = model.predict(
-        x_val[..., None].astype("float32"), batch_size=batch_size, verbose=0
-    )
-    predicted = probabilities.argmax(axis=1)
-    per_class = classification_report(
-        y_val,
-        predicted,
-        labels=list(range(len(EMOTIONS))),
-        target_names=EMOTIONS,
-        output_dict=True,
-        zero_division=0,
-    )
-    return {
-        "accuracy": float((predicted == y_val).mean()),
-        "per_class": {
-            name: {
-                k: round(float(per_class[name][k]), 4)
-                for k in ("precision", "recall", "f1-score", "support")
-            }
-            for name in EMOTIONS
-        },
-        "confusion_matrix": confusion_matrix(
-            y_val, predicted, labels=list(range(len(EMOTIONS)))
-        ).tolist(),
-    }
-
-
 def export_tflite(model, path):
     """LiteRT flatbuffer for serving; needs the TensorFlow backend's converter."""
     import tensorflow as tf
@@ -251,6 +223,21 @@ def _clean_copy(model, architecture):
     return clean
 
 
+def _begin_epoch(model, batches, seed, epoch):
+    """Make the epoch's randomness a function of (seed, epoch) alone: the data
+    order and augmentation, and dropout's masks, whose generator state a saved
+    model does not keep. A resumed run then trains exactly as an unbroken one."""
+    batches.set_epoch(epoch)
+    for layer in model._flatten_layers():
+        generator = getattr(layer, "seed_generator", None)
+        if generator is not None:
+            generator.state.assign(
+                np.array(
+                    [(seed * 1009 + epoch) % 2**31, 0], dtype=generator.state.dtype
+                )
+            )
+
+
 def train_face_model(config, splits=None):
     """Run (or resume) a training run and publish the model; returns the report."""
     splits = splits or load_fer2013(config.data)
@@ -265,8 +252,6 @@ def train_face_model(config, splits=None):
         random_erasing=config.random_erasing,
         photo_artefacts=config.photo_artefacts,
     )
-    batches.epoch = state["epochs_done"]
-    batches._order()
     y_val = keras.utils.to_categorical(splits.y_val, len(EMOTIONS))
     if state["epochs_done"] < config.epochs and not _patience_exhausted(state, config):
         model.fit(
@@ -274,7 +259,16 @@ def train_face_model(config, splits=None):
             validation_data=(splits.x_val[..., None].astype("float32"), y_val),
             epochs=config.epochs,
             initial_epoch=state["epochs_done"],
+            # The batches shuffle themselves per (seed, epoch); Keras's own
+            # shuffle of batch order would draw from a generator a resumed run
+            # cannot restore.
+            shuffle=False,
             callbacks=[
+                keras.callbacks.LambdaCallback(
+                    on_epoch_begin=lambda epoch, logs: _begin_epoch(
+                        model, batches, config.seed, epoch
+                    )
+                ),
                 keras.callbacks.LearningRateScheduler(
                     lambda epoch: learning_rate_at(epoch, config)
                 ),
@@ -314,8 +308,19 @@ def publish_checkpoint(config, splits=None):
     return _evaluate_and_publish(model, state, splits, run)
 
 
+def face_sets(splits, data_path):
+    """PublicTest, and CK+ when it lies beside FER2013 (shared/data)."""
+    sets = [evaluation.FaceSet("PublicTest", splits.x_val, splits.y_val)]
+    ckplus = evaluation.default_ckplus_path(data_path)
+    if ckplus.is_file():
+        sets.append(evaluation.load_ckplus(ckplus))
+    return sets
+
+
 def _evaluate_and_publish(model, state, splits, config):
-    metrics = evaluate(model, splits.x_val, splits.y_val)
+    metrics = evaluation.measure_reading(
+        evaluation.keras_reading(model), face_sets(splits, config.data)
+    )
     report = _report(config, state, splits, model, metrics)
     _publish(model, report, state, config)
     return report
@@ -332,9 +337,13 @@ def _report(config, state, splits, model, metrics):
         "architecture": config.architecture,
         "parameters": int(model.count_params()),
         "emotions": list(EMOTIONS),
-        "public_test_accuracy": round(metrics["accuracy"], 4),
-        "per_class": metrics["per_class"],
-        "confusion_matrix": metrics["confusion_matrix"],
+        "public_test_accuracy": metrics["PublicTest"]["accuracy"],
+        "per_class": metrics["PublicTest"]["per_class"],
+        "confusion_matrix": metrics["PublicTest"]["confusion_matrix"],
+        "expected_calibration_error": metrics["PublicTest"][
+            "expected_calibration_error"
+        ],
+        "ckplus": metrics.get("CK+"),
         "epochs_trained": state["epochs_done"],
         "best_epoch": state["best_epoch"],
         "training_seconds": round(state["seconds"], 1),

@@ -56,8 +56,9 @@ def served_catalogue(path, trained_on=()):
     return frame.reset_index(drop=True), dropped
 
 
-def served_precision(frame, probabilities, *, per_mood=SERVED_PER_MOOD):
-    """{mood: {precision, hits, served, predicted}} for MEASURED_MOODS."""
+def ranked_pools(frame, probabilities):
+    """{mood: the songs predicted in it, one version each, best first} for
+    MEASURED_MOODS, ranked as the runtime ranks them."""
     predicted = np.asarray(MOODS)[np.argmax(probabilities, axis=1)]
     columns = np.array([MOODS.index(mood) for mood in predicted])
     score = probabilities[np.arange(len(frame)), columns] * intensity(frame, predicted)
@@ -72,15 +73,27 @@ def served_precision(frame, probabilities, *, per_mood=SERVED_PER_MOOD):
             )
         ],
     ).sort_values(["score", "confidence"], ascending=False, kind="stable")
+    return {
+        mood: ranked.loc[ranked["predicted"] == mood].drop_duplicates("version")
+        for mood in MEASURED_MOODS
+    }
+
+
+def hits(served, mood):
+    """How many of `served` carry `mood`'s label."""
+    return int(sum(mood in labels for labels in served["labels"]))
+
+
+def served_precision(frame, probabilities, *, per_mood=SERVED_PER_MOOD):
+    """{mood: {precision, hits, served, predicted}} for MEASURED_MOODS."""
     result = {}
-    for mood in MEASURED_MOODS:
-        pool = ranked.loc[ranked["predicted"] == mood].drop_duplicates("version")
+    for mood, pool in ranked_pools(frame, probabilities).items():
         served = pool.head(per_mood)
-        hits = int(sum(mood in labels for labels in served["labels"]))
+        found = hits(served, mood)
         labels = Counter(label for labels in served["labels"] for label in labels)
         result[mood] = {
-            "precision": round(hits / len(served), 4) if len(served) else None,
-            "hits": hits,
+            "precision": round(found / len(served), 4) if len(served) else None,
+            "hits": found,
             "served": len(served),
             "predicted": len(pool),
             "labels_served": dict(sorted(labels.items())),

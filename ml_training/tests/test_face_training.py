@@ -96,6 +96,30 @@ def test_resume_continues_from_the_checkpoint(tmp_path, splits):
     assert len(report_history(tmp_path)["loss"]) == 2
 
 
+def test_a_stopped_and_resumed_run_ends_with_the_weights_of_an_unbroken_run(
+    tmp_path, splits
+):
+    # Dropout, random erasing and photo artefacts on: every source of
+    # randomness an epoch has must come back the same after a resume.
+    recipe = dict(
+        epochs=2,
+        architecture={**TINY, "dropout": 0.3},
+        random_erasing=0.5,
+        photo_artefacts=0.5,
+    )
+    unbroken, stopped = tmp_path / "unbroken", tmp_path / "stopped"
+    training.train_face_model(config(unbroken, **recipe), splits)
+    training.train_face_model(config(stopped, **{**recipe, "epochs": 1}), splits)
+    training.train_face_model(config(stopped, **recipe, resume=True), splits)
+
+    def last_weights(run):
+        model = keras.saving.load_model(run / "checkpoints" / "last.keras")
+        return model.get_weights()
+
+    for a, b in zip(last_weights(unbroken), last_weights(stopped), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
 def report_history(tmp_path):
     return json.loads((tmp_path / "checkpoints" / "state.json").read_text())["history"]
 

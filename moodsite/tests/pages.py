@@ -1,6 +1,7 @@
 """What the browser tests do on the site's pages, in one place."""
 
 from django.urls import reverse
+from PIL import Image
 
 from moodsite.testing import make_song
 from music.mood import MOODS
@@ -41,3 +42,11 @@ def upload(browser, url, path):
     return WebDriverWait(browser, WAIT).until(
         EC.presence_of_element_located((By.TAG_NAME, "h1"))
     )
+
+
+def save_small_png(path):
+    """Down to a 128-colour palette: the README's screenshots stay small."""
+    with Image.open(path) as shot:
+        small = shot.convert("RGB").quantize(colors=128)
+    small.save(path, optimize=True)
+    return path

@@ -23,7 +23,7 @@ from moodsite.tests.pages import WAIT, fill_pool, upload
 from recommender import services
 from recommender.mapping import mood_for
 from recommender.models import EmotionCorrection, Reading
-from recommender.tests.conftest import face
+from recommender.tests.conftest import face, signed_session_with_reading
 from recommender.wording import EMOTION_ADJECTIVES
 
 # Skip before the stand-in model is built; with REQUIRE_BROWSER=1 the browser
@@ -268,10 +268,12 @@ def test_the_result_url_reloads_without_resending_and_opens_elsewhere_without_ph
     result_url = browser.current_url
     assert RESULT_PATH.search(result_url)
     headline = browser.find_element(By.TAG_NAME, "h1").text
+    songs = song_names(browser)
 
     browser.refresh()  # a GET: no "resend the form?" and no second analysis
     assert browser.current_url == result_url
     assert browser.find_element(By.TAG_NAME, "h1").text == headline
+    assert song_names(browser) == songs  # a result keeps its songs
     assert browser.find_element(By.CSS_SELECTOR, "img.photo-preview").is_displayed()
     assert Reading.objects.count() == 1
 
@@ -281,7 +283,11 @@ def test_the_result_url_reloads_without_resending_and_opens_elsewhere_without_ph
     browser.execute_cdp_cmd("Network.clearBrowserCookies", {})
     try:
         browser.get(result_url)
-        assert browser.find_element(By.TAG_NAME, "h1").text == headline
+        # The same reading and songs, told about "them", not "you".
+        shared = browser.find_element(By.TAG_NAME, "h1").text
+        assert shared.split()[-1] == headline.split()[-1]
+        assert shared.startswith(("They look", "Hard to tell — they look"))
+        assert song_names(browser) == songs
         assert not browser.find_element(
             By.CSS_SELECTOR, "img.photo-preview"
         ).is_displayed()
@@ -351,16 +357,17 @@ def test_every_face_and_the_group_can_be_chosen_by_mouse_and_keyboard(site):
     browser, url = site
     reading = two_face_reading()
     headline = open_reading(browser, url, reading)
-    assert headline.text == "Together you look happy"
+    # Made here, not uploaded by this browser: about "them", not "you".
+    assert headline.text == "Together they look happy"
     browser.execute_script("window.stillTheSamePage = true")
 
     # Mouse: the box of the second face.
     browser.find_element(By.CSS_SELECTOR, "a.face-box[data-choice='2']").click()
-    wait_for_text(browser, "#headline", "You look afraid")
+    wait_for_text(browser, "#headline", "Face 2 looks afraid")
     assert "afraid" in announced(browser, "afraid")
     assert all(name.startswith("calm song ") for name in song_names(browser))
     assert browser.current_url.endswith("?face=2")
-    assert browser.title == "You look afraid · moodsite"
+    assert browser.title == "Face 2 looks afraid · moodsite"
     current = browser.find_elements(By.CSS_SELECTOR, "[data-choice][aria-current]")
     assert {e.get_attribute("data-choice") for e in current} == {"2"}
 
@@ -368,10 +375,27 @@ def test_every_face_and_the_group_can_be_chosen_by_mouse_and_keyboard(site):
     first = browser.find_element(By.CSS_SELECTOR, ".choices a[data-choice='1']")
     browser.execute_script("arguments[0].focus()", first)
     browser.switch_to.active_element.send_keys(Keys.ENTER)
-    wait_for_text(browser, "#headline", "You look happy")
+    wait_for_text(browser, "#headline", "Face 1 looks happy")
     assert all(name.startswith("happy song ") for name in song_names(browser))
     assert browser.switch_to.active_element == first  # focus stays where it was
     assert browser.execute_script("return window.stillTheSamePage") is True
+
+
+def made_here(browser, url, reading):
+    """The browser becomes the one that sent the reading's photo."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    browser.get(url + reverse("recommender:home"))
+    browser.add_cookie(
+        {
+            "name": settings.SESSION_COOKIE_NAME,
+            "value": signed_session_with_reading(session, reading),
+            "path": "/",
+        }
+    )
 
 
 def test_not_quite_lets_the_visitor_pick_the_emotion_and_the_songs_follow(site):
@@ -379,6 +403,7 @@ def test_not_quite_lets_the_visitor_pick_the_emotion_and_the_songs_follow(site):
     reading = services.save_reading(
         faces=[face("surprise", 0.33)], image_size=(300, 300)
     )
+    made_here(browser, url, reading)
     headline = open_reading(browser, url, reading)
     assert headline.text == "Hard to tell — you look closest to surprised"
     browser.execute_script("window.stillTheSamePage = true")
@@ -502,6 +527,7 @@ def test_screenshots_of_the_main_pages(
     home = save_small_png(screenshot(f"home-{screen}"))
 
     reading, photo = group_photo_reading(astronaut, browser)
+    made_here(browser, url, reading)  # its sender's view, with "Not quite?"
     browser.execute_script(
         "sessionStorage.setItem(arguments[0], arguments[1])",
         f"moodsite:photo:{reading.pk}",
@@ -513,3 +539,118 @@ def test_screenshots_of_the_main_pages(
     result = save_small_png(screenshot(f"result-{screen}"))
     for path in (home, result):
         assert path.stat().st_size < 300_000
+
+
+def top_of(browser, selector):
+    return browser.execute_script(
+        "return document.querySelector(arguments[0]).getBoundingClientRect().toJSON();",
+        selector,
+    )
+
+
+@pytest.mark.parametrize("width, height", [(1280, 900), (390, 844)])
+def test_the_first_song_is_in_view_beside_or_under_the_headline(
+    site, astronaut, width, height
+):
+    browser, url = site
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {
+            "width": width,
+            "height": height,
+            "deviceScaleFactor": 1,
+            "mobile": width < 720,
+        },
+    )
+    try:
+        reading, photo = group_photo_reading(astronaut, browser)
+        browser.get(url + reverse("recommender:home"))
+        browser.execute_script(
+            "sessionStorage.setItem(arguments[0], arguments[1])",
+            f"moodsite:photo:{reading.pk}",
+            photo,
+        )
+        open_reading(browser, url, reading, face_key="2")
+        assert browser.find_element(By.CSS_SELECTOR, "img.photo-preview").is_displayed()
+        song = top_of(browser, "#songs .song")
+        headline = top_of(browser, "#headline")
+        photo_box = top_of(browser, "#photo-frame")
+        assert 0 <= song["top"] and song["top"] + 40 <= height, song
+        assert headline["bottom"] <= song["top"]
+        if width >= 720:
+            assert song["left"] >= photo_box["right"]  # beside the photo
+        else:
+            assert photo_box["top"] >= song["bottom"]  # the photo comes after
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_match_or_lift_and_the_unsure_choices_work_in_the_page(site):
+    browser, url = site
+    probabilities = {"sad": 0.36, "happy": 0.34, "neutral": 0.1, "fear": 0.08,
+                     "surprise": 0.06, "angry": 0.04, "disgust": 0.02}  # fmt: skip
+    reading = services.save_reading(
+        faces=[FaceResult(box=(20, 20, 100, 100), probabilities=probabilities,
+                          emotion="sad")],
+        image_size=(300, 300),
+    )  # fmt: skip
+    made_here(browser, url, reading)  # one-tap answers are the sender's
+    open_reading(browser, url, reading)
+    assert "Songs for a sad mood" in browser.find_element(By.ID, "songs-heading").text
+    browser.find_element(By.LINK_TEXT, "Lift my mood").click()
+    wait_for_text(browser, "#songs-heading", "Songs for a happy mood")
+    assert browser.current_url.endswith("music=lift")
+    # One tap on the second likeliest emotion: a correction, swapped in place.
+    old = browser.find_element(By.ID, "songs")
+    browser.find_element(By.CSS_SELECTOR, '#unsure-form button[value="happy"]').click()
+    WebDriverWait(browser, WAIT).until(EC.staleness_of(old))
+    assert browser.find_element(By.CSS_SELECTOR, "#headline em").text == "happy"
+    assert not browser.find_elements(By.ID, "unsure-form")
+    assert Reading.objects.get(pk=reading.pk).corrections == {"1": "happy"}
+
+
+def test_a_photo_over_the_limit_is_refused_before_it_is_sent(
+    site, photo_files, settings
+):
+    browser, url = site
+    settings.MAX_UPLOAD_BYTES = 1000  # the astronaut PNG is far larger
+    browser.get(url + reverse("recommender:home"))
+    browser.find_element(By.CSS_SELECTOR, "#upload-form input[type=file]").send_keys(
+        str(photo_files["face"])
+    )
+    problem = browser.find_element(By.ID, "upload-problem")
+    assert problem.is_displayed() and "larger than 1000 bytes" in problem.text
+    browser.execute_script("window.stillTheSamePage = true")
+    browser.find_element(By.ID, "upload-submit").click()
+    assert browser.execute_script("return window.stillTheSamePage") is True
+    assert Reading.objects.count() == 0
+
+
+def test_find_my_music_says_it_is_working_once_sent(site, photo_files):
+    browser, url = site
+    browser.get(url + reverse("recommender:home"))
+    browser.find_element(By.CSS_SELECTOR, "#upload-form input[type=file]").send_keys(
+        str(photo_files["face"])
+    )
+    # Read in the same script as the click: before the next page replaces it.
+    state = browser.execute_script(
+        "const b = document.getElementById('upload-submit'); b.click();"
+        "return [b.disabled, b.textContent,"
+        " document.getElementById('upload-form').getAttribute('aria-busy')];"
+    )
+    assert state == [True, "Reading your photo…", "true"]
+    WebDriverWait(browser, WAIT).until(lambda b: RESULT_PATH.search(b.current_url))
+
+
+def test_a_blocked_camera_says_what_to_do_in_the_page(site):
+    browser, url = site
+    browser.get(url + reverse("recommender:home"))
+    # This browser has no camera permission: getUserMedia is refused.
+    WebDriverWait(browser, WAIT).until(
+        EC.element_to_be_clickable((By.ID, "webcam-start"))
+    ).click()
+    problem = WebDriverWait(browser, WAIT).until(
+        EC.visibility_of_element_located((By.ID, "webcam-problem"))
+    )
+    assert "or upload a photo" in problem.text
+    assert not browser.find_element(By.ID, "webcam").is_displayed()

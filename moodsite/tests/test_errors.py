@@ -6,7 +6,7 @@ import pytest
 from django.db import OperationalError
 from django.test import Client, RequestFactory
 
-from moodsite.errors import server_error, songs_unavailable
+from moodsite.errors import csrf_failure, server_error, songs_unavailable
 
 pytestmark = pytest.mark.urls("moodsite.tests.error_urls")
 
@@ -53,7 +53,40 @@ def test_a_disallowed_host_gets_the_400_page(client, db):
 def test_under_api_an_outage_is_json(client, db):
     response = client.get("/api/v1/down/")
     assert response.status_code == 503 and response["Retry-After"]
-    assert json.loads(response.content)["error"]["code"] == "songs_unavailable"
+    error = json.loads(response.content)["error"]
+    assert error["code"] == "songs_unavailable" and error["status"] == 503
+
+
+def test_under_api_a_bug_is_a_json_500(client, db):
+    response = client.get("/api/v1/boom/")
+    assert (
+        response.status_code == 500 and response["Content-Type"] == "application/json"
+    )
+    assert response.json()["error"]["code"] == "server_error"
+    assert "a bug" not in response.content.decode()
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_unknown_api_path_is_a_json_404(client, db, settings, debug):
+    settings.DEBUG = debug
+    for method, path in (
+        ("get", "/api/v2/nothing"),
+        ("post", "/api"),
+        ("delete", "/api/"),
+    ):
+        response = getattr(client, method)(path)
+        assert response.status_code == 404
+        assert response.json()["error"] == {
+            "status": 404,
+            "code": "not_found",
+            "message": "No such API endpoint. See the README's API.",
+        }
+
+
+def test_a_refused_csrf_token_under_api_is_json(db):
+    response = csrf_failure(RequestFactory().post("/api/v1/anything"))
+    assert response.status_code == 403
+    assert json.loads(response.content)["error"]["code"] == "forbidden"
 
 
 def test_the_unavailable_page_can_still_show_the_reading(rf):

@@ -16,10 +16,10 @@ from django.urls import reverse
 from faces import services as face_services
 from faces.classifier import EMOTIONS
 from moodsite.tests.conftest import browser_required, missing_browser_reason
-from moodsite.tests.pages import fill_pool
+from moodsite.tests.pages import fill_pool, save_small_png
 from recommender import live
 from recommender.mapping import mood_for
-from recommender.wording import adjective
+from recommender.wording import adjective, with_article
 
 if missing_browser_reason() and not browser_required():
     pytest.skip(missing_browser_reason(), allow_module_level=True)
@@ -167,7 +167,7 @@ def test_live_camera_boxes_the_face_and_plays_songs_for_a_held_mood(
     assert len(first_songs) == SONGS_PER_PAGE
     heading = browser.find_element(By.ID, "live-mood")
     assert heading.get_attribute("aria-live") == "polite"
-    assert heading.text == f"You look {feeling}: songs for a {mood} mood"
+    assert heading.text == f"You look {feeling}: songs for {with_article(mood)} mood"
     browser.save_screenshot(str(screenshots_dir / "live.png"))
     # "Play" on a live song puts Spotify's player in its place.
     song = browser.find_element(By.CSS_SELECTOR, "#live-songs .song")
@@ -180,8 +180,10 @@ def test_live_camera_boxes_the_face_and_plays_songs_for_a_held_mood(
 
     # Freeze, then her face reads as another mood for longer than the hold.
     freeze = browser.find_element(By.ID, "live-freeze")
+    assert freeze.text == "Freeze songs"
     freeze.click()
     assert freeze.get_attribute("aria-pressed") == "true"
+    assert freeze.text == "Let songs change"  # says what pressing it does now
     other_emotion = next(e for e in EMOTIONS if mood_for(e) != mood)
     other_mood = mood_for(other_emotion)
     monkeypatch.setattr(
@@ -200,7 +202,7 @@ def test_live_camera_boxes_the_face_and_plays_songs_for_a_held_mood(
     # One more answer with the hold long past: the songs still stay.
     wait_for(browser, lambda b: frames_answered(b) > frames_when_ready)
     assert live_song_names(browser) == first_songs
-    assert heading.text == f"You look {feeling}: songs for a {mood} mood"
+    assert heading.text == f"You look {feeling}: songs for {with_article(mood)} mood"
     assert "frozen" in status.text and other_mood in status.text
     emotion_text = browser.find_element(By.ID, "live-emotion").text
     assert emotion_text == f"You look {adjective(other_emotion)}"
@@ -209,9 +211,13 @@ def test_live_camera_boxes_the_face_and_plays_songs_for_a_held_mood(
     # Unfreeze: the music follows the mood that held.
     freeze.click()
     assert freeze.get_attribute("aria-pressed") == "false"
+    assert freeze.text == "Freeze songs"
     wait_for(browser, songs_of(other_mood), f"no {other_mood} songs after unfreezing")
     other_feeling = adjective(other_emotion)
-    assert heading.text == f"You look {other_feeling}: songs for a {other_mood} mood"
+    assert (
+        heading.text
+        == f"You look {other_feeling}: songs for {with_article(other_mood)} mood"
+    )
 
     # Stopping ends the camera and the frames; the songs stay.
     browser.execute_script(
@@ -228,6 +234,62 @@ def test_live_camera_boxes_the_face_and_plays_songs_for_a_held_mood(
 
     log = browser.get_log("browser")
     assert [entry["message"] for entry in log if entry["level"] == "SEVERE"] == []
+
+
+@pytest.mark.parametrize("width, height", [(1280, 900), (390, 844)])
+def test_live_songs_are_in_view_beside_or_under_the_video(
+    site, width, height, screenshots_dir
+):
+    browser, url = site
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {
+            "width": width,
+            "height": height,
+            "deviceScaleFactor": 1,
+            "mobile": width < 720,
+        },
+    )
+    try:
+        browser.get(url + reverse("recommender:home"))
+        wait_for(browser, EC.element_to_be_clickable((By.ID, "webcam-start"))).click()
+        # The snapshot camera's buttons are in view once it opens.
+        live_button = wait_for(
+            browser, EC.element_to_be_clickable((By.ID, "webcam-live"))
+        )
+        for button in ("webcam-snap", "webcam-live"):
+            place = rect(browser, f"#{button}")
+            assert 0 <= place["top"] and place["bottom"] <= height, (button, place)
+        live_button.click()
+        wait_for(browser, songs_of(mood_for(live_emotion(browser))), "no songs")
+        song, video = rect(browser, "#live-songs .song"), rect(browser, "#live-video")
+        screen = "desktop" if width >= 720 else "phone"
+        shot = screenshots_dir / f"live-{screen}.png"
+        browser.save_screenshot(str(shot))
+        save_small_png(shot)
+        assert 0 <= song["top"] and song["top"] + 40 <= height, song
+        for button in ("live-freeze", "live-stop"):
+            place = rect(browser, f"#{button}")
+            assert 0 <= place["top"] and place["bottom"] <= height, (button, place)
+        if width >= 720:
+            assert song["left"] >= video["right"]  # beside the video
+        else:
+            assert song["top"] >= video["bottom"]
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def rect(browser, selector):
+    return browser.execute_script(
+        "return document.querySelector(arguments[0]).getBoundingClientRect().toJSON();",
+        selector,
+    )
+
+
+def live_emotion(browser):
+    seen = wait_for(browser, main_face_box, "no face box was drawn")
+    feeling = seen["label"].split()[0]
+    return next(e for e in EMOTIONS if adjective(e) == feeling)
 
 
 def test_past_the_budget_the_page_says_so_waits_and_goes_on(site, monkeypatch):
@@ -252,3 +314,17 @@ def test_past_the_budget_the_page_says_so_waits_and_goes_on(site, monkeypatch):
         browser, lambda b: frames_answered(b) > frames and not error.is_displayed()
     )
     assert refusals.count(True) == 1
+
+
+def test_lift_my_mood_in_the_live_panel_changes_the_songs(site, monkeypatch):
+    browser, url = site
+    monkeypatch.setattr(face_services, "analyze_image", reading_on_her_face("sad"))
+    go_live(browser, url)
+    wait_for(browser, songs_of("sad"), "no sad songs appeared")
+    lift = browser.find_element(
+        By.CSS_SELECTOR, "#live-directions button[data-direction=lift]"
+    )
+    assert lift.text == "Lift my mood" and lift.get_attribute("aria-pressed") == "false"
+    lift.click()
+    assert lift.get_attribute("aria-pressed") == "true"
+    wait_for(browser, songs_of("happy"), "lifting never brought happy songs")

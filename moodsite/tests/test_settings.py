@@ -117,21 +117,36 @@ def test_sessions_are_signed_cookies(load_settings):
     assert engine == "django.contrib.sessions.backends.signed_cookies"
 
 
-def test_check_deploy_is_clean_with_production_settings():
+def check_deploy(**extra_env):
     env = {name: value for name, value in os.environ.items() if name not in VARIABLES}
-    env |= {
-        "SECRET_KEY": STRONG_KEY,
-        "ALLOWED_HOSTS": "moodsite.example",
-        "SECURE_HSTS_PRELOAD": "true",
-    }
+    env |= {"SECRET_KEY": STRONG_KEY, "ALLOWED_HOSTS": "moodsite.example"}
     command = [sys.executable, "manage.py", "check", "--deploy"]
-    result = subprocess.run(
+    return subprocess.run(
         [*command, "--fail-level", "WARNING"],
         cwd=ROOT,
-        env=env,
+        env=env | extra_env,
         capture_output=True,
         text=True,
         timeout=120,
     )
+
+
+def test_check_deploy_is_clean_with_production_settings_and_preload():
+    result = check_deploy(SECURE_HSTS_PRELOAD="true")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_without_preload_check_deploy_says_only_w021():
+    """docs/configuration.md: preloading is opt-in, so W021 is the one warning."""
+    result = check_deploy()
+    warnings = [line for line in result.stderr.splitlines() if "security.W" in line]
+    assert result.returncode == 1
+    assert len(warnings) == 1 and "security.W021" in warnings[0], result.stderr
+
+
+@pytest.mark.django_db
+def test_the_health_check_answers_plain_http_while_pages_redirect(client, settings):
+    settings.SECURE_SSL_REDIRECT = True
+    assert client.get("/").status_code == 301
+    assert client.get("/healthz").status_code != 301

@@ -3,6 +3,7 @@
 from functools import cached_property
 
 from django import template
+from django.conf import settings
 from django.urls import reverse
 
 from music import spotify_account as account
@@ -26,6 +27,17 @@ class SpotifyState:
     @cached_property
     def connected(self):
         return account.is_connected(self.store)
+
+    @property
+    def status(self):
+        """ "not_set_up", "connected" or "connect": which controls show."""
+        if not self.configured:
+            return "not_set_up"
+        return "connected" if self.connected else "connect"
+
+    @property
+    def development_mode(self):
+        return settings.SPOTIFY_DEVELOPMENT_MODE
 
     @cached_property
     def display_name(self):

@@ -374,3 +374,11 @@ def test_excluding_a_version_lets_the_next_best_be_served(admin_client):
     act(admin_client, "exclude_songs", [best])
 
     assert list(Song.objects.recommendable()) == [remaster]
+
+
+def test_action_messages_count_in_words(admin_client):
+    one, two = make_song(1), make_song(2)
+    response = act(admin_client, "exclude_songs", [one])
+    assert b"1 song excluded." in response.content
+    response = act(admin_client, "include_songs", [one, two])
+    assert b"2 songs included." in response.content

@@ -1,6 +1,10 @@
 """manage.py fill_covers: Spotify's tracks endpoint, else oEmbed, on the stand-in."""
 
 import io
+import shutil
+import socket
+import subprocess
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -106,3 +110,48 @@ def test_requests_are_spaced_by_the_interval(standin):
     ids = [track["id"] for track in standin.tracks[:3]]
     assert set(finder.find(ids)) == set(ids)
     assert pauses == [0.25, 0.25]  # between the three oEmbed requests, not before
+
+
+def test_if_reachable_without_an_answer_says_so_and_stops_cleanly(standin, settings):
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    songs_without_covers(standin, 2)
+    settings.SPOTIFY_OEMBED_URL = f"http://127.0.0.1:{closed_port}/oembed"
+    out, _ = fill("--if-reachable", "--oembed-only")
+    assert "the cover source did not answer" in out and "show tiles" in out
+    assert not Song.objects.exclude(cover_url="").exists()
+    assert not Song.objects.filter(cover_checked_at__isnull=False).exists()
+
+
+def test_best_first_with_progress_fills_the_best_ranked_songs_first(standin):
+    ids = songs_without_covers(standin, 5)
+    for rank, pk in enumerate(ids):
+        Song.objects.filter(spotify_id=pk).update(mood_score=rank / 10)
+    out, _ = fill("--if-reachable", "--oembed-only", "--best-first", "--progress", "2")
+    asked = [r.query["url"].rsplit("/", 1)[1] for r in standin.requests_to("/oembed")]
+    # One look first (the best song), then the fill from the best down.
+    assert asked == [ids[4]] + ids[::-1]
+    assert [line for line in out.splitlines() if "songs asked" in line] == [
+        "covers: 2 of 5 songs asked, 2 found.",
+        "covers: 4 of 5 songs asked, 4 found.",
+        "covers: 5 of 5 songs asked, 5 found.",
+    ]
+
+
+@pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
+def test_make_run_fills_covers_in_the_background_before_serving():
+    repo = Path(__file__).resolve().parents[2]
+
+    def commands(*args):
+        shown = subprocess.run(
+            ["make", "-n", "run", *args], cwd=repo, capture_output=True, text=True
+        )
+        return shown.stdout.splitlines()
+
+    lines = commands()
+    fill = next(i for i, line in enumerate(lines) if "fill_covers" in line)
+    serve = next(i for i, line in enumerate(lines) if "runserver" in line)
+    assert fill < serve and lines[fill].rstrip().endswith("&")  # the site serves
+    assert "--if-reachable" in lines[fill] and "--progress" in lines[fill]
+    assert not any("fill_covers" in line for line in commands("COVERS=no"))

@@ -90,8 +90,39 @@ def test_connect_without_a_client_id_says_it_is_not_set_up(client, settings, db)
     settings.SPOTIPY_CLIENT_ID = ""
     answer = client.get(reverse("spotify:connect"))
     assert answer.status_code == 302 and answer["Location"] == HOME
-    # Not configured: the home page shows no Spotify controls at all.
-    assert "Connect Spotify" not in client.get(HOME).content.decode()
+    # Not configured: no Spotify controls, but the page it lands on says why.
+    home = client.get(HOME).content.decode()
+    assert "Connect Spotify" not in home
+    assert "Connecting Spotify is not set up on this site" in home
+
+
+def test_a_stale_callback_offers_the_connect_button_it_mentions(client, standin):
+    page = client.get(reverse("spotify:callback"), {"code": "x", "state": "nope"})
+    body = page.content.decode()
+    assert page.status_code == 400 and "“Connect Spotify” again" in body
+    assert 'id="spotify-connect"' in body
+
+
+@pytest.mark.parametrize("configured", [True, False])
+def test_anonymous_connects_write_no_database_row(
+    client, standin, settings, configured
+):
+    """A visitor (or a bot) who never connects leaves nothing on the server."""
+    from django.contrib.sessions.models import Session
+    from django.test import Client
+
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.signed_cookies"
+    if not configured:
+        settings.SPOTIPY_CLIENT_ID = ""
+    for _ in range(20):
+        assert Client().get(reverse("spotify:connect")).status_code == 302
+    assert not Session.objects.exists()
+    # The sign-in still completes from the cookie alone, and only then is a
+    # record made.
+    if configured:
+        go_to_spotify_and_back(client)
+        assert account.is_connected(store_of(client))
+        assert Session.objects.count() == 1
 
 
 def test_disconnect_forgets_the_tokens(client, standin):

@@ -1,10 +1,11 @@
 """Readings made directly (no photo, no model): faces with chosen probabilities."""
 
 import pytest
+from django.conf import settings
 
 from faces.analysis import FaceResult
 from faces.classifier import EMOTIONS
-from recommender import services
+from recommender import services, visit
 
 
 def probabilities(emotion, p):
@@ -15,6 +16,13 @@ def probabilities(emotion, p):
 
 def face(emotion, p=0.8, box=(10, 10, 100, 100)):
     return FaceResult(box=box, probabilities=probabilities(emotion, p), emotion=emotion)
+
+
+def signed_session_with_reading(session, reading):
+    """The session cookie's value once `reading` is one this browser made."""
+    visit.remember_own_reading(session, reading.pk)
+    session.save()
+    return session.session_key
 
 
 @pytest.fixture
@@ -33,3 +41,9 @@ def all_moods(make_songs):
     from music.mood import MOODS
 
     return {mood: make_songs(mood, 3) for mood in MOODS}
+
+
+def claim(client, reading):
+    """The test client's visit sent `reading`'s photo (as the upload page says)."""
+    key = signed_session_with_reading(client.session, reading)
+    client.cookies[settings.SESSION_COOKIE_NAME] = key

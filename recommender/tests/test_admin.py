@@ -45,6 +45,9 @@ def test_staff_see_both_reports_beside_the_corrections(staff, models_dir):
     assert emotion["data_sha256"] in body and mood["data"][0]["sha256"] in body
     assert f"{emotion['public_test_accuracy']:.4f}" in body
     assert f"{mood['cv']['accuracy']:.4f}" in body
+    # The emotion reading's check on faces it never trained on, and its cost.
+    assert f"{emotion['ckplus']['accuracy']:.4f}" in body
+    assert f"{emotion['ms_per_face']} ms" in body
     assert "Nov. 22, 2026" in body  # when each was trained
     # The emotion matrix's first cell and the corrections table's one count.
     assert f">{emotion['confusion_matrix'][0][0]}<" in body
@@ -78,11 +81,55 @@ def test_plots_are_served_to_staff_only_and_only_the_known_ones(
     assert client.get(reverse(REPORTS_URL)).status_code == 302
 
 
+def test_staff_see_the_scene_models_report(staff, models_dir):
+    report = {
+        "version": "20261205-140000-c1437808",
+        "model": "EfficientNet-Lite0 (ImageNet), fine-tuned for scene moods",
+        "parameters": 3376000,
+        "moods": ["calm", "happy", "energetic", "sad"],
+        "validation": {
+            "photos": 470,
+            "groups": 400,
+            "accuracy": 0.5617,
+            "ece": 0.041,
+            "confusion_matrix": [
+                [71, 1, 2, 3],
+                [4, 81, 5, 6],
+                [7, 8, 52, 9],
+                [9, 9, 9, 88],
+            ],
+            "per_class": {"calm": {"recall": 0.9221, "support": 77}},
+        },
+        "ms_per_photo": {"median": 23.4, "p95": 30.1, "threads": 1},
+        "data": {"file": "scenes/labels.csv", "sha256": "feedbeef"},
+        "terms": ["OASIS: free for research use", "Emotion6: academic research only"],
+        "git_commit": "abc1234",
+    }
+    (models_dir / "scene_model.json").write_text(json.dumps(report))
+    (models_dir / "scene_reliability.png").write_bytes(b"\x89PNG")
+    body = staff.get(reverse(REPORTS_URL)).content.decode()
+    section = body[body.index("Scene mood model") :]
+    for text in (
+        report["version"],
+        "0.5617",
+        "Group-wise validation accuracy (470 photos, 400 groups)",
+        "0.041",
+        "median 23.4, p95 30.1",
+        "Emotion6: academic research only",
+        ">88<",
+        "0.922",
+        "feedbeef",
+        reverse("admin:recommender_modelreport_plot", args=["scene_reliability.png"]),
+    ):
+        assert text in section, text
+    assert "scene_confusion.png" not in section  # not installed here: not linked
+
+
 def test_missing_reports_say_so(staff, tmp_path, settings):
     settings.MODELS_DIR = tmp_path
     response = staff.get(reverse(REPORTS_URL))
     assert response.status_code == 200
-    assert response.content.decode().count("Not installed") == 2
+    assert response.content.decode().count("Not installed") == 3
 
 
 def test_corrections_are_read_only(staff, db):

@@ -5,7 +5,7 @@ from django.test import Client
 from django.urls import reverse
 
 from faces import classifier as classifier_module
-from faces.classifier import EMOTIONS
+from faces.classifier import EMOTIONS, VISITOR_MESSAGE
 from faces.images import NOT_AN_IMAGE_MESSAGE, decode_slot
 from moodsite.testing import encode_image
 from recommender import throttle
@@ -117,7 +117,20 @@ def test_missing_model_is_503(api, db, astronaut, settings, tmp_path):
     classifier_module.clear_cache()
     response = analyze(api, encode_image(astronaut))
     assert response.status_code == 503
-    assert "not installed" in response.json()["error"]["message"]
+    assert response.json()["error"]["message"] == VISITOR_MESSAGE
+    assert str(tmp_path) not in response.content.decode()
+
+
+@pytest.mark.usefixtures("broken_emotion_model")
+def test_a_model_that_fails_or_answers_nan_is_503(api, db, astronaut):
+    response = analyze(api, encode_image(astronaut))
+    assert response.status_code == 503
+    assert response.json()["error"] == {
+        "status": 503,
+        "code": "model_unavailable",
+        "message": VISITOR_MESSAGE,
+    }
+    assert not Reading.objects.exists()
 
 
 def test_a_process_busy_decoding_answers_503_with_retry_after(
@@ -182,3 +195,43 @@ def test_bad_song_queries_are_400(api, db, params, code):
     response = songs(api, **params)
     assert response.status_code == 400
     assert response.json()["error"]["code"] == code
+
+
+def test_songs_answers_other_methods_with_the_json_405(client, db):
+    for method in ("post", "put", "delete"):
+        response = getattr(client, method)(reverse("recommender:api-songs"))
+        assert response.status_code == 405 and response["Allow"] == "GET"
+        assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_songs_post_with_csrf_checks_on_is_still_the_json_405(db):
+    from django.test import Client
+
+    response = Client(enforce_csrf_checks=True).post(reverse("recommender:api-songs"))
+    assert response.status_code == 405
+    assert response.json()["error"]["status"] == 405
+
+
+@pytest.mark.usefixtures("stand_in_emotion_model")
+def test_analyze_lifts_the_mood_when_asked_and_its_page_shows_the_same_songs(
+    api, all_moods, monkeypatch, settings
+):
+    settings.SONGS_PER_PAGE = 2
+    monkeypatch.setattr(
+        "faces.services.analyze_photo", lambda photo: [face("sad", 0.9)]
+    )
+    url = reverse("recommender:api-analyze") + "?music=lift"
+    photo = SimpleUploadedFile("p.png", encode_image(_gray()))
+    body = api.post(url, {"image": photo}).json()
+    assert body["mood"] == "happy" and body["music"] == "lift"
+    assert body["result_url"].endswith("?music=lift")
+    page = Client().get(body["result_url"])
+    assert [s.pk for s in page.context["page"].songs] == [
+        s["id"] for s in body["songs"]
+    ]
+
+
+def test_analyze_refuses_an_unknown_music_direction(api, db):
+    response = api.post(reverse("recommender:api-analyze") + "?music=sideways")
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "bad_music"

@@ -63,4 +63,43 @@ def test_a_database_that_does_not_answer_is_503(client, db, models_dir):
     with connection.execute_wrapper(refuse):
         response = client.get(reverse("recommender:healthz"))
     assert response.status_code == 503
-    assert response.json()["problems"] == ["database: connection refused"]
+    assert response.json()["problems"] == ["database unavailable"]
+
+
+def test_the_answer_names_what_is_down_and_the_log_holds_the_details(
+    client, db, models_dir, caplog
+):
+    (models_dir / "emotion_model.tflite").unlink()
+
+    def refuse(execute, sql, params, many, context):
+        raise OperationalError('connection to server at "10.0.0.9", port 5432 failed')
+
+    with connection.execute_wrapper(refuse):
+        response = client.get(reverse("recommender:healthz"))
+    body = response.content.decode()
+    assert response.json()["problems"] == [
+        "database unavailable",
+        "emotion model unavailable",
+    ]
+    assert "10.0.0.9" not in body and "5432" not in body
+    assert str(models_dir) not in body and "manage.py" not in body
+    assert "10.0.0.9" in caplog.text and str(models_dir) in caplog.text
+
+
+def test_only_the_keras_file_is_reported(client, db, models_dir):
+    (models_dir / "emotion_model.tflite").unlink()
+    response = client.get(reverse("recommender:healthz"))
+    assert response.status_code == 503
+    assert response.json()["problems"] == ["emotion model unavailable"]
+
+
+@pytest.mark.parametrize("fault", ["nan", "fails"])
+def test_a_model_that_fails_or_answers_nan_is_503(
+    client, db, models_dir, broken_emotion_models, fault
+):
+    """The check runs the model as uploads do, and wants a finite answer."""
+    shutil.copytree(broken_emotion_models[fault], models_dir, dirs_exist_ok=True)
+    classifier_module.clear_cache()
+    response = client.get(reverse("recommender:healthz"))
+    assert response.status_code == 503
+    assert response.json()["problems"] == ["emotion model unavailable"]

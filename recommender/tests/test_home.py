@@ -61,6 +61,13 @@ def test_a_face_is_kept_as_a_reading_and_answered_with_a_303_to_its_page(
     songs = page.context["page"].songs
     assert songs and all(song.mood == pick.mood for song in songs)
     assert b"Open in Spotify" in page.content
+    # The sender's own photo speaks to them.
+    assert page.context["headline_prefix"] in (
+        "You look",
+        "Hard to tell — you look closest to",
+    )
+    # The browser that sent the photo may correct its reading (only it may).
+    assert b"Not quite?" in page.content
     # The photo itself is neither stored nor sent back.
     assert b"data:image" not in page.content
     # The refresh button continues this visit's mood without repeats.
@@ -147,7 +154,23 @@ def test_missing_model_is_503_not_500(client, db, astronaut, settings, tmp_path)
     classifier_module.clear_cache()
     response = upload(client, encode_image(astronaut))
     assert response.status_code == 503
-    assert b"isn't installed" in response.content
+    assert b"Reading faces is unavailable right now" in response.content
+    # Where the model should be and what to run are the operator's, in the log.
+    assert str(tmp_path).encode() not in response.content
+    assert b"manage.py" not in response.content
+
+
+@pytest.mark.parametrize("fault", ["nan", "fails"])
+def test_a_model_that_fails_or_answers_nan_is_503_with_the_message(
+    client, db, astronaut, caplog, settings, broken_emotion_models, fault
+):
+    settings.MODELS_DIR = broken_emotion_models[fault]
+    classifier_module.clear_cache()
+    response = upload(client, encode_image(astronaut))
+    assert response.status_code == 503
+    assert b"Reading faces is unavailable right now" in response.content
+    assert "Emotion model unavailable" in caplog.text
+    assert not Reading.objects.exists()
 
 
 def test_a_process_busy_decoding_answers_503_with_retry_after(

@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from faces import classifier
+from faces import services as face_services
 from faces.classifier import EMOTIONS
 from faces.images import NOT_AN_IMAGE_MESSAGE, decode_slot
 from moodsite.testing import encode_image
@@ -22,7 +23,8 @@ from music.mood import MOODS
 from recommender import live
 from recommender.live import FrameBudget, MoodHold, seconds_to_change, settle_mood
 from recommender.mapping import mood_for
-from recommender.wording import adjective
+from recommender.tests.conftest import face
+from recommender.wording import adjective, with_article
 
 URL = reverse("recommender:live_frame")
 HOLD = 3
@@ -61,8 +63,10 @@ def faceless_frame(faceless):
     return encode_image(faceless, "JPEG", quality=80)
 
 
-def post_frame(client, data, *, state=None, frozen=False, name="frame.jpg"):
+def post_frame(client, data, *, state=None, frozen=False, name="frame.jpg", music=None):
     fields = {"frame": SimpleUploadedFile(name, data, content_type="image/jpeg")}
+    if music is not None:
+        fields["music"] = music
     if state is not None:
         fields["state"] = json.dumps(state)
     if frozen:
@@ -93,9 +97,24 @@ def test_a_face_frame_gets_its_boxes_emotions_and_mood(
         "mood": None,
         "next_mood": answer["mood"],
         "changes_in": HOLD,
+        "direction": "match",
+        "mood_words": None,
+        "next_mood_words": with_article(answer["mood"]),
     }
     assert "songs_html" not in answer
     assert answer["min_interval_ms"] == 200
+
+
+def music(mood, next_mood, changes_in):
+    """A frame answer's "music", with the moods' words ("an energetic")."""
+    return {
+        "mood": mood,
+        "next_mood": next_mood,
+        "changes_in": changes_in,
+        "direction": "match",
+        "mood_words": with_article(mood) if mood else None,
+        "next_mood_words": with_article(next_mood) if next_mood else None,
+    }
 
 
 def test_songs_come_once_the_mood_has_held(
@@ -108,12 +127,12 @@ def test_songs_come_once_the_mood_has_held(
 
     clock.time += HOLD - 0.5
     early = post_frame(client, face_frame, state=first["state"]).json()
-    assert early["music"] == {"mood": None, "next_mood": mood, "changes_in": 0.5}
+    assert early["music"] == music(None, mood, 0.5)
     assert "songs_html" not in early
 
     clock.time += 0.5
     settled = post_frame(client, face_frame, state=early["state"]).json()
-    assert settled["music"] == {"mood": mood, "next_mood": None, "changes_in": None}
+    assert settled["music"] == music(mood, None, None)
     html = settled["songs_html"]
     assert 'id="songs"' in html and "<html" not in html
     assert all(song.name in html for song in songs[mood])
@@ -160,7 +179,7 @@ def test_frozen_songs_stay_until_resumed(
     playing_other = {"playing": other, "candidate": mood, "since": clock.time - 60}
 
     frozen = post_frame(client, face_frame, state=playing_other, frozen=True).json()
-    assert frozen["music"] == {"mood": other, "next_mood": mood, "changes_in": 0}
+    assert frozen["music"] == music(other, mood, 0)
     assert "songs_html" not in frozen
 
     resumed = post_frame(client, face_frame, state=frozen["state"]).json()
@@ -227,6 +246,13 @@ def test_state_from_the_page_is_checked(client, db, stand_in_emotion_model, face
 def test_without_the_model_it_is_a_503(client, settings, tmp_path, face_frame):
     settings.MODELS_DIR = tmp_path
     classifier.clear_cache()
+    response = post_frame(client, face_frame)
+    assert response.status_code == 503
+    assert response.json()["error"]["message"] == live.UNAVAILABLE_MESSAGE
+
+
+@pytest.mark.usefixtures("broken_emotion_model")
+def test_a_model_that_fails_or_answers_nan_is_a_503(client, face_frame):
     response = post_frame(client, face_frame)
     assert response.status_code == 503
     assert response.json()["error"]["message"] == live.UNAVAILABLE_MESSAGE
@@ -379,3 +405,18 @@ def test_settle_mood_waits_while_frozen():
     assert frozen == hold
     assert seconds_to_change(frozen, at=100, hold_seconds=3) == 0
     assert settle_mood(frozen, "sad", at=101, hold_seconds=3).playing == "sad"
+
+
+def test_the_live_camera_lifts_the_mood_when_asked_and_the_visit_keeps_it(
+    client, db, monkeypatch, face_frame, fresh_budgets_and_clock
+):
+    monkeypatch.setattr(face_services, "analyze_image", lambda data: [face("sad", 0.9)])
+    matched = post_frame(client, face_frame).json()
+    assert matched["mood"] == "sad" and matched["music"]["direction"] == "match"
+    lifted = post_frame(client, face_frame, music="lift").json()
+    assert lifted["mood"] == "happy" and lifted["music"]["direction"] == "lift"
+    # The visit keeps it: the next frame, and the result pages, lift too.
+    assert post_frame(client, face_frame).json()["mood"] == "happy"
+    assert client.session["moodsite_direction"] == "lift"
+    # Anything else is no choice: the visit's stays.
+    assert post_frame(client, face_frame, music="sideways").json()["mood"] == "happy"

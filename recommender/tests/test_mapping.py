@@ -1,6 +1,13 @@
 import pytest
 
-from recommender.mapping import EMOTION_TO_MOOD, check_mapping, mood_for
+from recommender.mapping import (
+    EMOTION_TO_MOOD,
+    LIFT,
+    MATCH,
+    check_mapping,
+    direction_or_default,
+    mood_for,
+)
 
 
 @pytest.mark.parametrize(
@@ -34,3 +41,25 @@ def test_a_mapping_to_an_unknown_mood_is_refused():
 def test_unknown_emotion_is_an_error():
     with pytest.raises(KeyError):
         mood_for("bored")
+
+
+@pytest.mark.parametrize(
+    "emotion, mood",
+    [
+        ("sad", "happy"),
+        ("angry", "calm"),
+        ("disgust", "calm"),
+        ("fear", "calm"),
+        ("neutral", "energetic"),
+        ("happy", "happy"),
+        ("surprise", "energetic"),
+    ],
+)
+def test_lifting_maps_each_emotion_to_a_mood_that_leads_up(emotion, mood):
+    assert mood_for(emotion, LIFT) == mood
+
+
+def test_an_unknown_direction_is_match():
+    assert direction_or_default("lift") == LIFT
+    assert direction_or_default("sideways") == MATCH
+    assert direction_or_default(None) == MATCH

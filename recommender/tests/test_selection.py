@@ -54,7 +54,12 @@ def test_no_repeats_until_the_pool_is_used_up_then_start_over(make_songs):
     assert len(again.songs) == 6 and again.next_place.shown == 6
 
 
-def test_best_ranked_songs_come_first_and_each_page_is_in_rank_order(make_songs):
+def test_best_ranked_songs_come_first_and_each_page_is_in_rank_order(
+    make_songs, monkeypatch
+):
+    monkeypatch.setattr(
+        selection, "MIN_START_BANDS", 1
+    )  # every visit starts at the top
     songs = [make_songs("sad", 1, mood_score=n / 1000)[0] for n in range(200)]
     top_band = {s.pk for s in sorted(songs, key=lambda s: -s.mood_score)[:BAND_SIZE]}
     for seed in range(5):
@@ -92,16 +97,18 @@ def test_a_late_page_costs_what_the_first_page_costs(make_songs, settings, monke
     """No list of seen songs: the queries of page 1 and page 40 are the same."""
     settings.SONG_POOL_CACHE_SECONDS = 0
     monkeypatch.setattr(selection, "CACHED_BANDS", 1)
+    monkeypatch.setattr(selection, "MIN_START_BANDS", 1)  # bands in rank order
     make_songs("happy", 5 * BAND_SIZE)
     first = queries_for(Place(seed=5, shown=0))
     late = queries_for(Place(seed=5, shown=40 * 6 - 6))
-    # The band's ids, then the page's songs: the same statements, but for the
-    # window's OFFSET and the chosen ids.
-    assert len(first) == len(late) == 2
-    assert re.sub(r" OFFSET \d+", "", late[0]) == first[0]
-    assert "OFFSET 192" in late[0] and "NOT IN" not in late[0].upper()
-    assert re.sub(r"IN \([\d, ]+\)", "", late[1]) == re.sub(
-        r"IN \([\d, ]+\)", "", first[1]
+    # The pool's size (where visits start), the band's ids, then the page's
+    # songs: the same statements, but for the window's OFFSET and the chosen ids.
+    assert len(first) == len(late) == 3
+    assert late[0] == first[0] and "COUNT" in first[0]
+    assert re.sub(r" OFFSET \d+", "", late[1]) == first[1]
+    assert "OFFSET 192" in late[1] and "NOT IN" not in late[1].upper()
+    assert re.sub(r"IN \([\d, ]+\)", "", late[2]) == re.sub(
+        r"IN \([\d, ]+\)", "", first[2]
     )
 
 
@@ -126,7 +133,7 @@ def test_a_chunk_after_one_already_read_starts_from_its_last_song(
 
 def test_pages_of_cached_bands_only_read_their_songs(make_songs):
     make_songs("happy", 3 * BAND_SIZE)
-    assert len(queries_for(Place(seed=1))) == 2  # ranks the pool once
+    assert len(queries_for(Place(seed=1))) == 3  # counts and ranks the pool once
     for shown in (0, 6, 60, 120):
         assert len(queries_for(Place(seed=2, shown=shown))) == 1
 
@@ -147,3 +154,43 @@ def test_without_the_cache_a_new_song_shows_at_once(make_songs, settings):
     assert next_songs("sad", Place(seed=2), 6).pool_empty
     make_songs("sad", 1)
     assert len(next_songs("sad", Place(seed=2), 6).songs) == 1
+
+
+def test_visits_start_at_different_well_ranked_bands_and_walk_them_all(
+    make_songs, monkeypatch
+):
+    # Four bands, every one "well ranked" here, so visits may start in any.
+    monkeypatch.setattr(selection, "TOP_SHARE", 1.0)
+    songs = [
+        make_songs("calm", 1, mood_score=n / 1000)[0] for n in range(4 * BAND_SIZE)
+    ]
+    ranked = [s.pk for s in sorted(songs, key=lambda s: -s.mood_score)]
+    bands = [set(ranked[b * BAND_SIZE : (b + 1) * BAND_SIZE]) for b in range(4)]
+    starts = []
+    for seed in range(120):
+        first = {s.pk for s in next_songs("calm", Place(seed=seed), 6).songs}
+        starts.append(next(b for b, band in enumerate(bands) if first <= band))
+    assert set(starts) == {0, 1, 2, 3}
+    # Better-ranked bands are likelier starts (weights 8:7:6:5).
+    assert starts.count(0) > starts.count(3)
+    pages = walk("calm", 4 * BAND_SIZE // 6, 6, Place(seed=3))
+    seen = [s.pk for page in pages for s in page.songs]
+    assert len(seen) == len(set(seen)) == len(ranked)
+
+
+def test_only_the_top_share_of_a_pool_is_where_visits_start():
+    assert selection.top_bands(0) == 1
+    assert selection.top_bands(3 * BAND_SIZE) == 3  # a small pool: all of it
+    assert selection.top_bands(3 * BAND_SIZE + 20) == 3  # full bands only
+    assert selection.top_bands(423) == selection.MIN_START_BANDS
+    assert selection.top_bands(100 * BAND_SIZE) == 10  # TOP_SHARE of it
+    assert selection.top_bands(14_055) == selection.TOP_BANDS
+    assert selection.start_weights(3) == [6, 5, 4]
+    assert [selection.band_at(step, 2, 3) for step in range(5)] == [2, 0, 1, 3, 4]
+    assert selection.first_band(7, 5) == selection.first_band(7, 5)
+
+
+def test_a_keys_place_is_the_same_every_time_and_differs_between_keys():
+    assert Place.for_key("reading:1:match") == Place.for_key("reading:1:match")
+    assert Place.for_key("reading:1:match") != Place.for_key("reading:1:lift")
+    assert Place.for_key("x").shown == 0

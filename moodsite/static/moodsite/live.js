@@ -31,6 +31,7 @@
   var state = {};
   var minInterval = 200;
   var timer = null;
+  var songsSeen = false; // the first songs of this start() were brought into view
 
   goLive.hidden = false;
   goLive.addEventListener("click", function () {
@@ -43,7 +44,7 @@
     } else {
       navigator.mediaDevices.getUserMedia({ video: true, audio: false })
         .then(start)
-        .catch(function () { alert("The webcam could not be opened."); });
+        .catch(function (error) { window.moodsite.cameraProblem(error); });
     }
   });
 
@@ -57,6 +58,7 @@
     showError("");
     statusText.textContent = "";
     panel.scrollIntoView({ block: "start" });
+    songsSeen = false;
     loop += 1;
     sendFrame(loop);
   }
@@ -64,9 +66,25 @@
   stopButton.addEventListener("click", stop);
   // Asking for the snapshot camera again ends the live one.
   document.getElementById("webcam-start").addEventListener("click", stop);
+  // Match or lift: sent with every frame; the server keeps it for the visit.
+  var directionButtons = document.querySelectorAll("#live-directions button");
+  directionButtons.forEach(function (button) {
+    button.addEventListener("click", function () {
+      directionButtons.forEach(function (other) {
+        other.setAttribute("aria-pressed", String(other === button));
+      });
+    });
+  });
+  function direction() {
+    var pressed = document.querySelector("#live-directions button[aria-pressed=true]");
+    return pressed ? pressed.dataset.direction : "";
+  }
+
   freezeButton.addEventListener("click", function () {
     frozen = !frozen;
     freezeButton.setAttribute("aria-pressed", String(frozen));
+    // The label says what pressing it does now.
+    freezeButton.textContent = frozen ? "Let songs change" : "Freeze songs";
   });
 
   function stop() {
@@ -97,6 +115,7 @@
       body.append("frame", blob, "frame.jpg");
       body.append("state", JSON.stringify(state));
       if (frozen) body.append("frozen", "1");
+      if (direction()) body.append("music", direction());
       fetch(panel.dataset.frameUrl, {
         method: "POST",
         body: body,
@@ -150,9 +169,16 @@
       var holder = document.createElement("div");
       holder.innerHTML = data.songs_html;
       songs.replaceChildren(holder.querySelector("#songs"));
+      var first = songs.querySelector(".song");
+      // The first songs: into view if the page was too short to scroll to them
+      // at the start (only once, so later changes never move the page).
+      if (!songsSeen && first && first.getBoundingClientRect().top > window.innerHeight - 120) {
+        first.scrollIntoView({ block: "nearest" });
+      }
+      songsSeen = true;
       // The live region: read out when the songs change, not on every frame.
-      moodHeading.textContent = "You look " + main.feeling + ": songs for a " +
-        data.music.mood + " mood";
+      moodHeading.textContent = (main ? "You look " + main.feeling + ": songs" : "Songs") +
+        " for " + data.music.mood_words + " mood";
     }
   }
 
@@ -179,7 +205,7 @@
       statusText.textContent = "Songs frozen" + (music.next_mood
         ? ": the mood now is " + music.next_mood + "; unfreeze to follow it." : ".");
     } else if (music.next_mood) {
-      statusText.textContent = "Seeing a " + music.next_mood + " mood: the songs change in " +
+      statusText.textContent = "Seeing " + music.next_mood_words + " mood: the songs change in " +
         Math.ceil(music.changes_in) + " s if it lasts.";
     } else {
       statusText.textContent = "";

@@ -59,7 +59,7 @@
       })
       .then(function (result) {
         var page = new DOMParser().parseFromString(result.html, "text/html");
-        ["analysis", "songs-section"].forEach(function (id) {
+        ["analysis", "songs-section", "details"].forEach(function (id) {
           var fresh = page.getElementById(id);
           document.getElementById(id).replaceWith(document.adoptNode(fresh));
         });
@@ -86,21 +86,31 @@
     });
   }
 
+  // "Not quite?" and, when the reading is unsure, its two one-tap answers
+  // (the button pressed is the emotion: FormData's submitter).
   function bindCorrection() {
-    var correction = document.getElementById("correction-form");
-    if (correction) {
-      correction.addEventListener("submit", function (event) {
+    document.querySelectorAll("form.js-correct").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
         event.preventDefault();
-        swapFrom(
-          correction.action,
-          { method: "POST", body: new FormData(correction) },
-          function () { correction.submit(); }
-        ).then(function () {
+        var body = new FormData(form, event.submitter || undefined);
+        form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+        var submitter = event.submitter;
+        swapFrom(form.action, { method: "POST", body: body }, function () {
+          // A plain submit() sends no button: carry the one pressed.
+          if (submitter && submitter.name) {
+            var pressed = document.createElement("input");
+            pressed.type = "hidden";
+            pressed.name = submitter.name;
+            pressed.value = submitter.value;
+            form.appendChild(pressed);
+          }
+          form.submit();
+        }).then(function () {
           var headline = document.getElementById("headline");
           if (headline) headline.focus();
         });
       });
-    }
+    });
   }
 
   showPhoto();

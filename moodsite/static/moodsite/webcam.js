@@ -12,6 +12,24 @@
   var video = document.getElementById("webcam-video");
   var input = form.querySelector("input[type=file]");
   var stream = null;
+  var problem = document.getElementById("webcam-problem");
+
+  // Says why the camera did not open and what to do, in the page.
+  function cameraProblem(error) {
+    var name = error && error.name;
+    problem.textContent =
+      name === "NotAllowedError" || name === "SecurityError"
+        ? "The camera is blocked for this site. Allow it in your browser's " +
+          "site settings (the icon by the address), then try again — or upload a photo."
+        : name === "NotFoundError" || name === "OverconstrainedError"
+          ? "No camera was found. Connect one and try again, or upload a photo."
+          : name === "NotReadableError"
+            ? "The camera is in use by another app. Close it and try again, or upload a photo."
+            : "The camera could not be opened. Try again, or upload a photo.";
+    problem.hidden = false;
+  }
+  window.moodsite = window.moodsite || {};
+  window.moodsite.cameraProblem = cameraProblem;
 
   function stop() {
     if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
@@ -22,8 +40,15 @@
   start.hidden = false;
   start.addEventListener("click", function () {
     navigator.mediaDevices.getUserMedia({ video: true, audio: false })
-      .then(function (s) { stream = s; video.srcObject = s; panel.hidden = false; })
-      .catch(function () { alert("The webcam could not be opened."); });
+      .then(function (s) {
+        stream = s;
+        video.srcObject = s;
+        problem.hidden = true;
+        panel.hidden = false;
+        // The snapshot and Go live buttons under the video: in view.
+        panel.scrollIntoView({ block: "nearest" });
+      })
+      .catch(cameraProblem);
   });
   document.getElementById("webcam-stop").addEventListener("click", stop);
   document.getElementById("webcam-snap").addEventListener("click", function () {

@@ -12,7 +12,7 @@ class FillCommand(BaseCommand):
     def warn(self, message):
         self.stderr.write(self.style.WARNING(message))
 
-    def report(self, summary, outcome):
+    def summarize(self, summary, outcome):
         """The summary line, then each failed batch and any refusal."""
         self.stdout.write(summary)
         for error in outcome.errors:

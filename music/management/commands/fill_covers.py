@@ -4,7 +4,12 @@ from django.conf import settings
 from django.core.management.base import CommandError
 
 from music import spotify
-from music.covers import CoverFinder, fill_covers, songs_needing_covers
+from music.covers import (
+    CoverFinder,
+    fill_covers,
+    songs_needing_covers,
+    source_answers,
+)
 from music.management.commands._fill import FillCommand
 from music.retrying import RetryPolicy
 
@@ -39,8 +44,38 @@ class Command(FillCommand):
             help="Do not use Spotify's API even when credentials are set.",
         )
         parser.add_argument("--timeout", type=float, default=spotify.DEFAULT_TIMEOUT)
+        parser.add_argument(
+            "--if-reachable",
+            action="store_true",
+            help="First ask the cover source about one song; if it does not "
+            "answer, say so and stop without an error (make run uses this).",
+        )
+        parser.add_argument(
+            "--best-first",
+            action="store_true",
+            help="Best-ranked songs first (those visitors see first).",
+        )
+        parser.add_argument(
+            "--progress",
+            type=int,
+            default=0,
+            metavar="N",
+            help="Print how far it got every N songs.",
+        )
 
-    def handle(self, *args, retry, limit, interval, oembed_only, timeout, **options):
+    def handle(
+        self,
+        *args,
+        retry,
+        limit,
+        interval,
+        oembed_only,
+        timeout,
+        if_reachable,
+        best_first,
+        progress,
+        **options,
+    ):
         if limit is not None and limit < 1:
             raise CommandError("--limit must be at least 1")
         if interval < 0:
@@ -57,9 +92,27 @@ class Command(FillCommand):
         finder = CoverFinder(
             policy, spotify_client=client, interval=interval, warn=self.warn
         )
-        songs = songs_needing_covers(retry_checked=retry)
-        outcome = fill_covers(finder, songs, limit=limit)
-        self.report(
+        songs = songs_needing_covers(retry_checked=retry, best_first=best_first)
+        if if_reachable:
+            first = songs.values_list("spotify_id", flat=True).first()
+            if first is None:
+                self.stdout.write("covers: every song has one (or was asked).")
+                return
+            problem = source_answers(first, timeout=min(timeout, 3.0))
+            if problem:
+                self.stdout.write(
+                    f"covers: the cover source did not answer ({problem}); songs "
+                    "show tiles. Run `python manage.py fill_covers` when online."
+                )
+                return
+        outcome = fill_covers(
+            finder,
+            songs,
+            limit=limit,
+            progress=self.report if progress else None,
+            every=progress or 50,
+        )
+        self.summarize(
             f"covers: {outcome.found} found, {outcome.missing} without one, "
             f"{len(outcome.errors)} failed batches.",
             outcome,
@@ -69,3 +122,9 @@ class Command(FillCommand):
             kept="Covers found are stored",
             again="Some covers could not be asked for; run it again.",
         )
+
+    def report(self, done, total, outcome):
+        self.stdout.write(
+            f"covers: {done} of {total} songs asked, {outcome.found} found.",
+        )
+        self.stdout.flush()

@@ -54,7 +54,7 @@ class Command(FillCommand):
         )
         songs = songs_needing_features(retry_checked=retry)
         outcome = fill_features(features, policy, songs, limit=limit)
-        self.report(
+        self.summarize(
             f"{features.name}: features for {outcome.found} songs, "
             f"{outcome.missing} unknown to it, {len(outcome.errors)} failed batches.",
             outcome,

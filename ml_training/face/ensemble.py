@@ -1,0 +1,163 @@
+"""The shipped emotion reading: trained members averaged into one model file.
+
+Each member is a run of train_face_model published into its own folder
+(saved_models/members/<name>/emotion_model.keras with its report). The
+ensemble is one Keras model whose output is the mean of the members'
+probabilities, exported as the one emotion_model.tflite the site serves, so
+the runtime needs no notion of members. The mirror image is averaged in at
+run time (faces.classifier.DEFAULT_FLIP_TTA): the report measures the file
+through the site's own EmotionClassifier, so its figures are what visitors get.
+"""
+
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+from keras import layers
+
+from faces.classifier import EMOTIONS, KERAS_FILE, EmotionClassifier
+from ml_training import artifacts
+from ml_training.face import evaluation
+from ml_training.face.data import load_fer2013
+from ml_training.face.model import build_emotion_model
+from ml_training.face.training import (
+    CONFUSION_FILE,
+    MODEL_FILE,
+    REPORT_FILE,
+    TFLITE_FILE,
+    export_tflite,
+    face_sets,
+)
+
+# Faces timed one at a time for the report's cost per face (batch of 1, one
+# thread: a single-face photo, the commonest upload).
+TIMED_FACES = 300
+
+
+def build_ensemble(members):
+    """[(Keras model 48x48x1 -> 7, its architecture)] -> one model averaging
+    their outputs."""
+    inputs = keras.Input((48, 48, 1), name="face")
+    outputs = [
+        _renamed(model, architecture, f"member_{i}")(inputs)
+        for i, (model, architecture) in enumerate(members)
+    ]
+    if len(outputs) > 1:
+        outputs = layers.Average(name="emotion")(outputs)
+    else:
+        outputs = outputs[0]
+    return keras.Model(inputs, outputs, name="emotion_ensemble")
+
+
+def _renamed(model, architecture, name):
+    """A copy under its own name: a functional model's layers need unique
+    names, and every member was built as "trimmed_xception"."""
+    copy = build_emotion_model(**architecture, name=name)
+    copy.set_weights(model.get_weights())
+    return copy
+
+
+def load_member(folder):
+    """A member's model (without optimizer) and its training report."""
+    folder = Path(folder)
+    model_path, report_path = folder / MODEL_FILE, folder / REPORT_FILE
+    for path in (model_path, report_path):
+        if not path.is_file():
+            raise FileNotFoundError(f"Not a trained member: {path} does not exist.")
+    model = keras.saving.load_model(model_path, compile=False)
+    return model, json.loads(report_path.read_text())
+
+
+def publish_ensemble(member_folders, output_dir, data_path):
+    """Average the members, measure the result as served, and publish it."""
+    loaded = [load_member(folder) for folder in member_folders]
+    ensemble = build_ensemble(
+        [(model, report["architecture"]) for model, report in loaded]
+    )
+    splits = load_fer2013(data_path)
+    sets = face_sets(splits, data_path)
+    with tempfile.TemporaryDirectory() as staging:
+        staging = Path(staging)
+        export_tflite(ensemble, staging / TFLITE_FILE)
+        served = EmotionClassifier(staging)
+        metrics = evaluation.measure_reading(served.predict_proba, sets)
+        ms_per_face = _ms_per_face(served, splits.x_val)
+        report = _report(
+            ensemble, loaded, member_folders, metrics, ms_per_face, served, splits
+        )
+        tflite_bytes = (staging / TFLITE_FILE).read_bytes()
+    accuracy = report["public_test_accuracy"]
+    artifacts.write_together(
+        output_dir,
+        {
+            KERAS_FILE: ensemble.save,
+            TFLITE_FILE: lambda path: Path(path).write_bytes(tflite_bytes),
+            CONFUSION_FILE: lambda path: artifacts.plot_confusion_matrix(
+                report["confusion_matrix"],
+                EMOTIONS,
+                path,
+                title=f"Emotion reading on PublicTest: accuracy {accuracy:.1%}",
+            ),
+            REPORT_FILE: lambda path: artifacts.write_json(path, report),
+        },
+    )
+    return report
+
+
+def _ms_per_face(classifier, faces):
+    classifier.predict_proba(faces[:1])  # warm-up: lazy allocations
+    times = []
+    for face in faces[:TIMED_FACES]:
+        began = time.perf_counter()
+        classifier.predict_proba(face[np.newaxis])
+        times.append(time.perf_counter() - began)
+    return float(np.median(times) * 1e3)
+
+
+def _report(ensemble, loaded, member_folders, metrics, ms_per_face, served, splits):
+    public = metrics["PublicTest"]
+    return {
+        "version": f"{time.strftime('%Y%m%d-%H%M%S')}-{splits.sha256[:8]}",
+        "model": (
+            f"ensemble of {len(loaded)} trimmed Xception"
+            + (" + mirror image" if served.flip_tta else "")
+        ),
+        "flip_tta": served.flip_tta,
+        "parameters": int(ensemble.count_params()),
+        "emotions": list(EMOTIONS),
+        "public_test_accuracy": public["accuracy"],
+        "public_test_size": int(len(splits.y_val)),
+        "per_class": public["per_class"],
+        "confusion_matrix": public["confusion_matrix"],
+        "expected_calibration_error": public["expected_calibration_error"],
+        "ckplus": metrics.get("CK+"),
+        "ms_per_face": round(ms_per_face, 3),
+        "training_seconds": round(
+            sum(report.get("training_seconds", 0.0) for _, report in loaded), 1
+        ),
+        "backend": sorted({report.get("backend", "?") for _, report in loaded}),
+        "members": [
+            {
+                "folder": str(folder),
+                "version": report.get("version"),
+                "parameters": report.get("parameters"),
+                "public_test_accuracy": report.get("public_test_accuracy"),
+                "ckplus_accuracy": (report.get("ckplus") or {}).get("accuracy"),
+                "epochs_trained": report.get("epochs_trained"),
+                "training_seconds": report.get("training_seconds"),
+                "backend": report.get("backend"),
+                "recipe": {
+                    key: value
+                    for key, value in report.get("config", {}).items()
+                    if key not in ("data", "output_dir", "checkpoint_dir")
+                },
+            }
+            for folder, (_, report) in zip(member_folders, loaded, strict=True)
+        ],
+        "data_sha256": splits.sha256,
+        "train_size": int(len(splits.y_train)),
+        "git_commit": artifacts.git_commit(),
+    }

@@ -1,0 +1,146 @@
+"""How well an emotion reading reads faces: the figures every report carries.
+
+A reading is any function uint8 (N, 48, 48) -> (N, 7) probabilities: one
+member's Keras model, or the shipped file through the site's own
+EmotionClassifier (ensemble and flip included), so the report measures what
+visitors get. Two face sets: FER2013 PublicTest (where models are chosen) and
+CK+ (posed faces from other people and cameras, never trained on: the check
+that a model reads faces that are not FER2013's).
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.metrics import classification_report, confusion_matrix
+
+from faces.classifier import EMOTIONS
+
+CALIBRATION_BINS = 15
+BATCH = 512
+
+
+@dataclass(frozen=True)
+class FaceSet:
+    name: str
+    pixels: np.ndarray  # uint8 (N, 48, 48)
+    labels: np.ndarray  # int (N,), EMOTIONS order
+    subjects: np.ndarray | None = None  # who each face is, where known
+
+
+def load_ckplus(path):
+    """CK+48 (shared/data/ckplus): 927 faces of 106 people, no neutral."""
+    with np.load(path) as data:
+        return FaceSet(
+            "CK+",
+            data["pixels"],
+            data["emotion"].astype("int64"),
+            data["subject"].astype(str),
+        )
+
+
+def default_ckplus_path(fer_path):
+    """shared/data/ckplus/ckplus48.npz beside shared/data/fer2013/."""
+    return Path(fer_path).resolve().parent.parent / "ckplus" / "ckplus48.npz"
+
+
+def expected_calibration_error(probabilities, labels, bins=CALIBRATION_BINS):
+    """The gap between confidence and accuracy, averaged over equal-width
+    confidence bins weighted by their faces (Guo et al. 2017): 0 is perfectly
+    calibrated; the site shows these probabilities as bars, so it matters."""
+    confidence = probabilities.max(axis=1)
+    correct = probabilities.argmax(axis=1) == labels
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
+    error = 0.0
+    for b in range(bins):
+        members = which == b
+        if members.any():
+            gap = abs(correct[members].mean() - confidence[members].mean())
+            error += members.mean() * gap
+    return float(error)
+
+
+def measure(probabilities, labels, subjects=None):
+    """Accuracy, per-class figures, confusion matrix and calibration; per
+    subject where the set says who is who."""
+    predicted = probabilities.argmax(axis=1)
+    classes = list(range(len(EMOTIONS)))
+    report = classification_report(
+        labels,
+        predicted,
+        labels=classes,
+        target_names=EMOTIONS,
+        output_dict=True,
+        zero_division=0,
+    )
+    figures = {
+        "faces": int(len(labels)),
+        "accuracy": round(float((predicted == labels).mean()), 4),
+        "per_class": {
+            name: {
+                key: round(float(report[name][key]), 4)
+                for key in ("precision", "recall", "f1-score", "support")
+            }
+            for name in EMOTIONS
+        },
+        "confusion_matrix": confusion_matrix(
+            labels, predicted, labels=classes
+        ).tolist(),
+        "expected_calibration_error": round(
+            expected_calibration_error(probabilities, labels), 4
+        ),
+        # How often the model says neutral against how often faces are:
+        # a reading that hides in neutral swallows angry, sad and fear.
+        "neutral_answers": int((predicted == EMOTIONS.index("neutral")).sum()),
+        "neutral_faces": int((labels == EMOTIONS.index("neutral")).sum()),
+    }
+    if subjects is not None:
+        figures["per_subject"] = per_subject(predicted == labels, subjects)
+    return figures
+
+
+def per_subject(correct, subjects):
+    """Accuracy per person, summarised: a model may read most people well and
+    some not at all, which one accuracy figure hides."""
+    people = np.unique(subjects)
+    rates = np.array([correct[subjects == person].mean() for person in people])
+    return {
+        "subjects": int(len(people)),
+        "median": round(float(np.median(rates)), 4),
+        "worst_decile": round(float(np.percentile(rates, 10)), 4),
+        "all_right": int((rates == 1.0).sum()),
+        "none_right": int((rates == 0.0).sum()),
+    }
+
+
+def read_all(reading, pixels):
+    return np.concatenate(
+        [
+            reading(pixels[start : start + BATCH])
+            for start in range(0, len(pixels), BATCH)
+        ]
+    )
+
+
+def measure_reading(reading, face_sets):
+    """{set name: figures} for each FaceSet."""
+    return {
+        faces.name: measure(
+            read_all(reading, faces.pixels), faces.labels, faces.subjects
+        )
+        for faces in face_sets
+    }
+
+
+def keras_reading(model):
+    """A Keras model as a reading (48x48 uint8 in, probabilities out)."""
+
+    def read(pixels):
+        return np.asarray(
+            model.predict(
+                pixels[..., None].astype("float32"), verbose=0, batch_size=BATCH
+            )
+        )
+
+    return read

@@ -1,0 +1,88 @@
+import json
+
+import numpy as np
+import pytest
+from django.core.management import CommandError, call_command
+
+from faces.classifier import EmotionClassifier
+from ml_training.face import ensemble, training
+from ml_training.face.training import FaceTrainingConfig
+from ml_training.tests.test_train_face_model import write_fake_fer
+
+TINY = {
+    "stem_filters": [4],
+    "entry_filters": [8, 16],
+    "middle_blocks": 0,
+    "exit_filters": 0,
+    "dropout": 0.0,
+}
+
+
+@pytest.fixture(scope="module")
+def members(tmp_path_factory):
+    """Two tiny members trained for an epoch on a fake FER2013, each
+    published into its own folder as train_face_model does."""
+    root = tmp_path_factory.mktemp("ensemble")
+    data = root / "fer.npz"
+    write_fake_fer(data)
+    folders = []
+    for seed in (1, 2):
+        folder = root / f"member_{seed}"
+        training.train_face_model(
+            FaceTrainingConfig(
+                data=data,
+                output_dir=folder,
+                checkpoint_dir=root / f"checkpoints_{seed}",
+                epochs=1,
+                batch_size=64,
+                seed=seed,
+                architecture=dict(TINY),
+                export_tflite=False,
+                verbose=0,
+            )
+        )
+        folders.append(folder)
+    return data, folders
+
+
+def test_the_ensemble_answers_the_mean_of_its_members(members):
+    _, folders = members
+    loaded = [ensemble.load_member(folder) for folder in folders]
+    model = ensemble.build_ensemble(
+        [(member, report["architecture"]) for member, report in loaded]
+    )
+    faces = np.random.default_rng(3).integers(0, 256, (5, 48, 48, 1)).astype("float32")
+    each = [np.asarray(member(faces, training=False)) for member, _ in loaded]
+    np.testing.assert_allclose(
+        model(faces, training=False), np.mean(each, axis=0), atol=1e-6
+    )
+    assert model.count_params() == sum(member.count_params() for member, _ in loaded)
+
+
+def test_publishing_measures_the_served_file_and_lists_its_members(members, tmp_path):
+    data, folders = members
+    out = tmp_path / "shipped"
+    call_command(
+        "publish_emotion_ensemble", *folders, data=data, output_dir=out, verbosity=0
+    )
+    report = json.loads((out / "emotion_model.json").read_text())
+    assert [m["folder"] for m in report["members"]] == [str(f) for f in folders]
+    assert report["flip_tta"] is True and report["ms_per_face"] > 0
+
+    # The report's accuracy is what the site's classifier reads from the
+    # published .tflite, mirror image included.
+    with np.load(data) as fer:
+        rows = fer["usage"] == 1
+        faces, labels = fer["pixels"][rows], fer["emotion"][rows]
+    served = EmotionClassifier(out).predict_proba(faces)
+    assert report["public_test_accuracy"] == pytest.approx(
+        float((served.argmax(axis=1) == labels).mean()), abs=1e-4
+    )
+    assert report["confusion_matrix"] and len(report["per_class"]) == 7
+    assert 0 <= report["expected_calibration_error"] <= 1
+
+
+def test_a_folder_without_a_trained_member_is_a_command_error(members, tmp_path):
+    data, _ = members
+    with pytest.raises(CommandError, match="Not a trained member"):
+        call_command("publish_emotion_ensemble", tmp_path, data=data, verbosity=0)
