@@ -136,7 +136,7 @@ def go_live(browser, url):
 
 def reading_on_her_face(emotion):
     """analyze_image, but every face reads as `emotion`."""
-    real = live.analyze_image
+    real = face_services.analyze_image
 
     def analyze(data):
         return [dataclasses.replace(face, emotion=emotion) for face in real(data)]
