@@ -7,15 +7,8 @@ from django.core.management import CommandError, call_command
 from faces.classifier import EmotionClassifier
 from ml_training.face import ensemble, training
 from ml_training.face.training import FaceTrainingConfig
+from ml_training.tests.test_face_training import TINY
 from ml_training.tests.test_train_face_model import write_fake_fer
-
-TINY = {
-    "stem_filters": [4],
-    "entry_filters": [8, 16],
-    "middle_blocks": 0,
-    "exit_filters": 0,
-    "dropout": 0.0,
-}
 
 
 @pytest.fixture(scope="module")
