@@ -62,12 +62,14 @@ bench: venv
 	$(BIN)/python benchmarks/soak.py --duration $(SOAK_SECONDS)
 	$(BIN)/python benchmarks/upload_memory.py
 
+# Style, and the one-way app graph (pyproject.toml's [tool.importlinter]).
 lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 # What a lent GPU machine needs to train the emotion model and cannot fetch
-# (README "Training on a GPU"): FER2013 packed under 64 MiB, and the wheels
+# (docs/emotion-model.md, "Training on a GPU"): FER2013 packed under 64 MiB, and the wheels
 # for its Python 3.12 that its image lacks (versions as constraints.txt pins).
 FER2013 ?= ../shared/data/fer2013/fer2013.npz
 DEVICE_WHEELS := keras namex optree Django asgiref sqlparse dj-database-url

@@ -7,7 +7,7 @@ Prints, for JPEGs of the astronaut at 512, 1024 and 4000 px (plus a group
 picture of 56 px faces and a faceless photo), the median and p95 seconds of
 analyze_image(bytes) and of fer (decode + detect_emotions, in a subprocess of
 its own virtual environment), the per-face classifier time, and the detection
-check (faces/tests/photos.py: recall at IoU >= 0.3 and false faces, and the
+check (faces/detection_check.py: recall at IoU >= 0.3 and false faces, and the
 share of FER2013's PublicTest faces found when they fill a photo). Writes
 the figures as JSON.
 
@@ -42,10 +42,10 @@ import django  # noqa: E402
 
 django.setup()
 
+from faces import detection_check as photos  # noqa: E402
 from faces.analysis import analyze_image  # noqa: E402
 from faces.classifier import EmotionClassifier  # noqa: E402
 from faces.detection import detect_faces  # noqa: E402
-from faces.tests import photos  # noqa: E402
 
 
 def benchmark_photos():

@@ -67,8 +67,9 @@ def timed(function, repeats):
 def measure(count, repeats):
     from django.core.cache import cache
 
+    from music import taste
     from music.models import Song
-    from recommender import selection, taste
+    from recommender import selection
 
     pool = selection.ranked_pool(MOOD)
     size = pool.count()

@@ -41,7 +41,7 @@ def fill(n, seed=0):
 
     from moodsite.testing import PLAIN_FEATURES, spotify_id
     from music.models import Song
-    from music.mood import MOODS
+    from music.moods import MOODS
     from music.versions import version_key
 
     rng = np.random.default_rng(seed)

@@ -19,13 +19,19 @@ from pathlib import Path
 import numpy as np
 from django.conf import settings
 
+from faces.emotions import (  # noqa: F401
+    EMOTIONS,
+    FACE_SIZE,
+    KERAS_FILE,
+    METRICS_FILE,
+    TFLITE_FILE,
+)
+
+# Re-exported: faces.classifier.EMOTIONS is part of the module's contract.
+from faces.litert import LiteRTRunner, RunnerCache
+
 logger = logging.getLogger(__name__)
 
-EMOTIONS = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
-FACE_SIZE = 48
-TFLITE_FILE = "emotion_model.tflite"
-KERAS_FILE = "emotion_model.keras"
-METRICS_FILE = "emotion_model.json"
 
 # Measured on the 2-core dev machine (shared with training jobs) with the
 # 397k-parameter trimmed Xception the face training was running: one face costs
@@ -60,56 +66,23 @@ VISITOR_MESSAGE = (
 )
 
 
-class _LiteRTRunner:
-    """One LiteRT interpreter; invocations are serialised (it is not thread-safe)."""
+class _LiteRTRunner(LiteRTRunner):
+    what = "emotion model"
+    unavailable = ModelNotAvailable
+    max_batch = MAX_BATCH
 
-    def __init__(self, path, num_threads):
-        from ai_edge_litert.interpreter import Interpreter
-
-        try:
-            self.interpreter = Interpreter(
-                model_path=str(path), num_threads=num_threads
-            )
-            self.interpreter.allocate_tensors()
-        except Exception as error:  # LiteRT raises ValueError or RuntimeError
-            raise ModelNotAvailable(
-                f"The emotion model {path} could not be loaded: {error}"
-            ) from error
-        (input_detail,) = self.interpreter.get_input_details()
-        (output_detail,) = self.interpreter.get_output_details()
-        if input_detail["dtype"] != np.float32:
+    def check(self, path, source, target):
+        if source["dtype"] != np.float32:
             # A quantized export would need its own input scaling.
             raise ModelNotAvailable(
-                f"The emotion model {path} takes {input_detail['dtype'].__name__} "
+                f"The emotion model {path} takes {source['dtype'].__name__} "
                 "input; expected float32 pixels."
             )
-        self.input_index = input_detail["index"]
-        self.output_index = output_detail["index"]
-        check_model_shapes(path, input_detail["shape"], output_detail["shape"])
-        self.batch_size = int(input_detail["shape"][0])
-        self.lock = threading.Lock()
-
-    def _run(self, batch):
-        if len(batch) != self.batch_size:
-            # Resizing + allocating costs microseconds (measured), less than
-            # a separate invoke per face.
-            shape = (len(batch), FACE_SIZE, FACE_SIZE, 1)
-            self.interpreter.resize_tensor_input(self.input_index, shape)
-            self.interpreter.allocate_tensors()
-            self.batch_size = len(batch)
-        self.interpreter.set_tensor(self.input_index, batch)
-        self.interpreter.invoke()
-        return self.interpreter.get_tensor(self.output_index).copy()
+        check_model_shapes(path, source["shape"], target["shape"])
 
     def __call__(self, batch):
         """float32 (N, 48, 48, 1) -> float32 (N, 7)."""
-        with self.lock:
-            return np.concatenate(
-                [
-                    self._run(batch[start : start + MAX_BATCH])
-                    for start in range(0, len(batch), MAX_BATCH)
-                ]
-            )
+        return super().__call__(batch)
 
 
 class _KerasRunner:
@@ -145,30 +118,23 @@ def check_model_shapes(path, input_shape, output_shape):
 
 
 # Loaded models, one per model file (and version of it) per process.
-_runners = {}
-_runners_lock = threading.Lock()
+_cache = RunnerCache("emotion model")
+_runners = _cache.runners
+
+
+def _build_runner(path, num_threads):
+    if path.suffix == ".tflite":
+        return _LiteRTRunner(path, num_threads)
+    return _KerasRunner(path)
 
 
 def _load_runner(path, num_threads):
-    key = (str(path), path.stat().st_mtime_ns, num_threads)
-    with _runners_lock:
-        if key not in _runners:
-            logger.info("Loading the emotion model from %s", path)
-            if path.suffix == ".tflite":
-                runner = _LiteRTRunner(path, num_threads)
-            else:
-                runner = _KerasRunner(path)
-            # A re-shipped file replaces the old model instead of adding to it.
-            for old_key in [k for k in _runners if k[0] == key[0]]:
-                del _runners[old_key]
-            _runners[key] = runner
-        return _runners[key]
+    return _cache.load(path, num_threads, _build_runner)
 
 
 def clear_cache():
     """Forget the loaded models (tests; a process normally keeps them)."""
-    with _runners_lock:
-        _runners.clear()
+    _cache.clear()
 
 
 def read_version(models_dir):

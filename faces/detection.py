@@ -28,7 +28,7 @@ windows, and grows with the pixels they slide over):
   if OpenCV's eye cascade finds an eye in its upper part (a cheap look at a
   small region): faint faces count, coins and grass do not.
 
-Measured with faces/tests/photos.py's check and PublicTest faces on a canvas
+Measured with faces/detection_check.py's check and PublicTest faces on a canvas
 (single-face photos ~5% slower, the group picture of 56 px faces ~25%: each
 of its small faces gets the eye check, ~5 ms): found 107 of 111 -> 109,
 PublicTest 59.5% -> 74.3%, false faces 0 -> 0 on 46 faceless photos, the

@@ -44,6 +44,8 @@ UPRIGHT = {
     7: Image.Transpose.TRANSVERSE,
     8: Image.Transpose.ROTATE_90,
 }
+# The orientations whose transpose turns the photo a quarter (swaps its sides).
+QUARTER_TURNS = {5, 6, 7, 8}
 # After a decode that held this many bytes of pixels, freed memory is handed
 # back to the OS: glibc keeps big freed blocks in its heap otherwise (measured:
 # eight 40 MP PNGs at once left gunicorn workers ~1 GB larger for good).
@@ -276,6 +278,19 @@ def _flatten(image, colour):
             with_alpha, background, with_alpha.getchannel("A")
         ).convert("L")
     return image if image.mode == target else image.convert(target)
+
+
+def upright_size(data):
+    """(width, height) of the photo as it will be read (EXIF orientation
+    applied), from its header alone; None for bytes that are no image we open."""
+    try:
+        with Image.open(io.BytesIO(data), formats=FORMATS) as image:
+            width, height = image.size
+            if _orientation(image) in QUARTER_TURNS:
+                return height, width
+            return width, height
+    except Exception:
+        return None
 
 
 def _orientation(image):

@@ -10,14 +10,14 @@ The interpreter is loaded on first use, once per process.
 
 import json
 import logging
-import threading
 from pathlib import Path
 
 import cv2
 import numpy as np
 from django.conf import settings
 
-from music.mood import MOODS
+from faces.litert import LiteRTRunner, RunnerCache
+from music.moods import MOODS
 
 logger = logging.getLogger(__name__)
 
@@ -72,23 +72,12 @@ def validate_image(image):
     return image
 
 
-class _Runner:
-    """One LiteRT interpreter; invocations are serialised (it is not thread-safe)."""
+class _Runner(LiteRTRunner):
+    what = "scene model"
+    unavailable = SceneModelNotAvailable
+    max_batch = MAX_BATCH
 
-    def __init__(self, path, num_threads):
-        from ai_edge_litert.interpreter import Interpreter
-
-        try:
-            self.interpreter = Interpreter(
-                model_path=str(path), num_threads=num_threads
-            )
-            self.interpreter.allocate_tensors()
-        except Exception as error:  # LiteRT raises ValueError or RuntimeError
-            raise SceneModelNotAvailable(
-                f"The scene model {path} could not be loaded: {error}"
-            ) from error
-        (source,) = self.interpreter.get_input_details()
-        (target,) = self.interpreter.get_output_details()
+    def check(self, path, source, target):
         expected = (IMAGE_SIZE, IMAGE_SIZE, 3)
         if (
             source["dtype"] != np.float32
@@ -100,50 +89,20 @@ class _Runner:
                 f"{source['dtype'].__name__} and returns {tuple(target['shape'])}; "
                 "expected float32 (N, 224, 224, 3) -> (N, 4)."
             )
-        self.input_index, self.output_index = source["index"], target["index"]
-        self.batch_size = int(source["shape"][0])
-        self.lock = threading.Lock()
-
-    def _run(self, batch):
-        if len(batch) != self.batch_size:
-            self.interpreter.resize_tensor_input(self.input_index, batch.shape)
-            self.interpreter.allocate_tensors()
-            self.batch_size = len(batch)
-        self.interpreter.set_tensor(self.input_index, batch)
-        self.interpreter.invoke()
-        return self.interpreter.get_tensor(self.output_index).copy()
-
-    def __call__(self, batch):
-        with self.lock:
-            return np.concatenate(
-                [
-                    self._run(batch[start : start + MAX_BATCH])
-                    for start in range(0, len(batch), MAX_BATCH)
-                ]
-            )
 
 
 # Loaded models, one per model file (and version of it) per process.
-_runners = {}
-_runners_lock = threading.Lock()
+_cache = RunnerCache("scene model")
+_runners = _cache.runners
 
 
 def _load_runner(path, num_threads):
-    key = (str(path), path.stat().st_mtime_ns, num_threads)
-    with _runners_lock:
-        if key not in _runners:
-            logger.info("Loading the scene model from %s", path)
-            runner = _Runner(path, num_threads)
-            for old_key in [k for k in _runners if k[0] == key[0]]:
-                del _runners[old_key]
-            _runners[key] = runner
-        return _runners[key]
+    return _cache.load(path, num_threads, _Runner)
 
 
 def clear_cache():
     """Forget the loaded models (tests; a process normally keeps them)."""
-    with _runners_lock:
-        _runners.clear()
+    _cache.clear()
 
 
 def read_version(models_dir):

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The emotion model's training on the device machine: a GPU lent to some
-# sessions for 30 minutes, each call at most 10 (README "Training on a GPU").
+# sessions for 30 minutes, each call at most 10 (docs/emotion-model.md, "Training on a GPU").
 # It runs there, in the repo's root, one step a call:
 #
 #   stage            unpack FER2013 (carried as .device/data) into /tmp

@@ -32,10 +32,15 @@ def is_api(request):
     return request.path.startswith(API_PREFIX) or request.path == API_PREFIX[:-1]
 
 
-def api_error(status, code, message, **extra):
-    """The API's error answer: {"error": {"status", "code", "message"}}."""
+def api_error(status, code, message, *, retry_after=None, **extra):
+    """The one JSON error shape (the API and the live camera):
+    {"error": {"status", "code", "message"}, ...extra}, with Retry-After when
+    waiting `retry_after` seconds will help."""
     body = {"error": {"status": status, "code": code, "message": message}} | extra
-    return JsonResponse(body, status=status)
+    response = JsonResponse(body, status=status)
+    if retry_after is not None:
+        response["Retry-After"] = str(retry_after)
+    return response
 
 
 def api_not_found(request, *args, **kwargs):

@@ -2,7 +2,7 @@
 
 The defaults are production's: DEBUG off, HTTPS only, a SECRET_KEY required.
 `make run` asks for DEBUG (and with it plain HTTP and a dev key); production
-sets SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL. README "Settings" lists them all.
+sets SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL. docs/configuration.md lists them all.
 """
 
 import os
@@ -337,13 +337,9 @@ SPOTIFY_ACCOUNTS_URL = os.getenv(
 SPOTIFY_ACCOUNT_TIMEOUT = envint("SPOTIFY_ACCOUNT_TIMEOUT", 5)
 # Who describes songs that arrive without audio features (harvest, fill_features):
 # "reccobeats" (free, keyless; Spotify's own endpoint answers 403 to apps
-# registered since 2024-11-27), "spotify", or "none".
+# registered since 2024-11-27), "spotify", or "none" (music.feature_providers.
+# PROVIDERS; a system check refuses any other name).
 FEATURES_PROVIDER = os.getenv("FEATURES_PROVIDER", "reccobeats")
-if FEATURES_PROVIDER not in ("none", "spotify", "reccobeats"):
-    raise ImproperlyConfigured(
-        "FEATURES_PROVIDER must be none, spotify or reccobeats, "
-        f"got {FEATURES_PROVIDER!r}"
-    )
 RECCOBEATS_API_URL = os.getenv("RECCOBEATS_API_URL", "https://api.reccobeats.com/v1/")
 # Covers for songs without one, no credentials needed (fill_covers).
 SPOTIFY_OEMBED_URL = os.getenv("SPOTIFY_OEMBED_URL", "https://open.spotify.com/oembed")

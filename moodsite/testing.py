@@ -151,12 +151,12 @@ def build_tiny_mood_model(directory, *, favour=None, version="test-v1"):
     """A tiny self-contained model (+ JSON) written like train_mood_model does.
 
     favour=None: the mood follows valence and energy (calm low/low, happy
-    high valence, energetic high energy, sad low valence); favour="sad":
-    every song is predicted sad.
+    high valence, energetic high energy, sad low valence), nudged a little by
+    duration and key; favour="sad": every song is predicted sad.
     """
     import keras
 
-    from music.mood import MOODS
+    from music.moods import MOODS
 
     inputs = keras.Input(shape=(len(MOOD_MODEL_FEATURES),))
     normalizer = keras.layers.Normalization(
@@ -168,12 +168,16 @@ def build_tiny_mood_model(directory, *, favour=None, version="test-v1"):
     kernel = np.zeros((len(MOOD_MODEL_FEATURES), len(MOODS)), dtype=np.float32)
     bias = np.zeros(len(MOODS), dtype=np.float32)
     if favour is None:
-        valence, energy = (
-            MOOD_MODEL_FEATURES.index("valence"),
-            MOOD_MODEL_FEATURES.index("energy"),
+        valence, energy, duration, key = (
+            MOOD_MODEL_FEATURES.index(name)
+            for name in ("valence", "energy", "duration_ms", "key")
         )
         kernel[valence] = [-1, 2, 0, -2]
         kernel[energy] = [-2, 0, 2, 0]
+        # Small weights, but not zero: a wrong or missing duration or key
+        # changes the probabilities, so tests of filling them can fail.
+        kernel[duration] = [0.3, 0, 0, 0]  # long songs a little calmer
+        kernel[key] = [0, 0, 0.3, 0]
     else:
         bias[MOODS.index(favour)] = 10.0
     output.set_weights([kernel, bias])
@@ -187,3 +191,22 @@ def build_tiny_mood_model(directory, *, favour=None, version="test-v1"):
     }
     (directory / "mood_model.json").write_text(json.dumps(metadata))
     return directory / "mood_model.keras"
+
+
+def listener_profile():
+    """A connected listener's taste (music.taste): artists with and without
+    genres, a name with a comma inside, and top tracks' artists."""
+    from music.taste import build_profile
+
+    return build_profile(
+        [
+            {"id": "a1", "name": "Tyler, The Creator", "genres": ["hip hop", "rap"]},
+            {"id": "a2", "name": "Björk", "genres": ["art pop", "icelandic pop"]},
+            {"id": "a3", "name": "Röyksopp", "genres": []},
+        ],
+        [
+            {"id": "t1", "artists": [{"name": "Artist 1"}, {"name": "Björk"}]},
+            {"id": "t2", "artists": [{"name": "  Somebody   Else "}]},
+            {"id": "t1", "artists": []},
+        ],
+    )

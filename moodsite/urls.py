@@ -7,7 +7,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("spotify/", include("music.urls")),
     path("", include("recommender.urls")),
-    path("", include("faces.urls")),
     # Last: any other /api/ path is a JSON 404, with DEBUG on too.
     re_path(r"^api(/|$)", api_not_found),
 ]

@@ -11,12 +11,13 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 
-from music.classification import classify_or_warn
+from moodsite.admin_mixins import ReadOnlyAdmin
 from music.features import AUDIO_FEATURES
 from music.forms import CatalogueImportForm
 from music.models import HarvestRun, Song
-from music.mood import MOODS
-from music.pool import mood_pool_sizes, songs_per_visit, thin_moods
+from music.moods import MOODS
+from music.paging import SONGS_PER_VISIT
+from music.pool import mood_pool_sizes, thin_moods
 from music.services import refresh_primary_versions
 
 NO_MOOD = "none"
@@ -220,7 +221,7 @@ class SongAdmin(admin.ModelAdmin):
 
     @admin.action(description="Reclassify mood", permissions=["change"])
     def reclassify(self, request, queryset):
-        counts, warning = classify_or_warn(queryset)
+        counts, warning = _classify_or_warn(queryset)
         if warning:
             self.message_user(request, warning, messages.ERROR)
             return
@@ -242,7 +243,7 @@ class SongAdmin(admin.ModelAdmin):
             moods = ", ".join(f"{mood} ({size})" for mood, size in thin.items())
             self.message_user(
                 request,
-                f"Fewer songs than a visit pages through ({songs_per_visit()}): "
+                f"Fewer songs than a visit pages through ({SONGS_PER_VISIT}): "
                 f"{moods}. Visitors will see these moods start over; import, "
                 "harvest or fill features to add songs.",
                 messages.WARNING,
@@ -276,7 +277,7 @@ class SongAdmin(admin.ModelAdmin):
             form = CatalogueImportForm(request.POST, request.FILES)
             result = form.import_catalogue() if form.is_valid() else None
             if result is not None:
-                classified, classify_warning = classify_or_warn()
+                classified, classify_warning = _classify_or_warn()
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
@@ -300,33 +301,19 @@ def describe(error):
 
 
 @admin.register(HarvestRun)
-class HarvestRunAdmin(admin.ModelAdmin):
-    list_display = [
-        "id",
-        "readable_sources",
-        "state",
+class HarvestRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    # What a run did, in the list and on its page.
+    progress = [
         "new_count",
         "updated_count",
         "without_features_count",
         "skipped_count",
         "started",
         "finished",
-        "error_count",
     ]
+    list_display = ["id", "readable_sources", "state", *progress, "error_count"]
     list_filter = ["state"]
-    fields = [
-        "readable_sources",
-        "limit",
-        "state",
-        "new_count",
-        "updated_count",
-        "without_features_count",
-        "skipped_count",
-        "started",
-        "finished",
-        "cursor",
-        "error_list",
-    ]
+    fields = ["readable_sources", "limit", "state", *progress, "cursor", "error_list"]
     readonly_fields = fields
 
     @admin.display(description="sources")
@@ -352,11 +339,10 @@ class HarvestRunAdmin(admin.ModelAdmin):
             format_html_join("", "<li>{}</li>", ((describe(e),) for e in run.errors)),
         )
 
-    def has_add_permission(self, request):
-        return False
 
-    def has_change_permission(self, request, obj=None):
-        return False
+def _classify_or_warn(queryset=None):
+    # Imported when a curator runs it: music.classification loads pandas and
+    # the mood model's code, which the web workers otherwise never need.
+    from music.classification import classify_or_warn
 
-    def has_delete_permission(self, request, obj=None):
-        return False
+    return classify_or_warn(queryset)

@@ -12,19 +12,16 @@ at its first 401/403/404.
 """
 
 import time
-from dataclasses import dataclass, field
 
 import requests
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
-from music import spotify
+from music import enrichment, spotify
+from music.enrichment import REFUSED
 from music.models import RANKING, Song
 from music.retrying import RateLimited, RequestFailed, check
 from music.services import upsert_songs
-
-REFUSED = (401, 403, 404)
 
 
 class OEmbedCovers:
@@ -110,14 +107,6 @@ class CoverFinder:
             return self.find(track_ids)
 
 
-@dataclass
-class CoverOutcome:
-    found: int = 0
-    missing: int = 0
-    errors: list = field(default_factory=list)
-    stopped: str = ""  # rate limited: what was stored stays, rerun later
-
-
 def songs_needing_covers(*, retry_checked=False, only=None, best_first=False):
     """Songs without a cover; `best_first`: in the pools' ranking, so the songs
     visitors are shown first get theirs first."""
@@ -149,30 +138,21 @@ def fill_covers(finder, songs, *, limit=None, progress=None, every=50):
     The finder throttles its own requests. `progress(done, total, outcome)`
     is called after every `every` songs and at the end.
     """
-    outcome = CoverOutcome()
-    ids = list(songs.values_list("spotify_id", flat=True)[:limit])
-    position = reported = 0
-    while position < len(ids):
-        batch = ids[position : position + finder.batch_size]
-        position += len(batch)
-        try:
-            covers = finder.find(batch)
-        except RateLimited as exc:
-            outcome.stopped = f"rate limited: {exc}"
-            break
-        except RequestFailed as exc:
-            outcome.errors.append(f"covers for {len(batch)} songs: {exc}")
-            continue
-        upsert_songs({i: {"cover_url": u} for i, u in covers.items()}, source="")
-        missing = [i for i in batch if i not in covers]
-        Song.objects.filter(Q(spotify_id__in=missing)).update(
-            cover_checked_at=timezone.now()
-        )
-        outcome.found += len(covers)
-        outcome.missing += len(missing)
-        if progress and position - reported >= every:
-            reported = position
-            progress(position, len(ids), outcome)
-    if progress and reported != position:
-        progress(position, len(ids), outcome)
-    return outcome
+    return enrichment.fill(
+        finder,
+        list(songs.values_list("spotify_id", flat=True)[:limit]),
+        store_covers,
+        ask=finder.find,
+        label="covers",
+        refused=(),  # the finder falls back to oEmbed itself
+        progress=progress,
+        every=every,
+    )
+
+
+def store_covers(batch, covers):
+    """Covers through the upsert (which never blanks); the songs the source
+    has no cover for get cover_checked_at, so a rerun skips them."""
+    upsert_songs({i: {"cover_url": u} for i, u in covers.items()}, source="")
+    missing = [i for i in batch if i not in covers]
+    Song.objects.filter(spotify_id__in=missing).update(cover_checked_at=timezone.now())

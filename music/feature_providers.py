@@ -16,18 +16,16 @@ SpotifyException, music.retrying.ApiError, requests' errors) for
 music.retrying.RetryPolicy to judge.
 """
 
-from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 import requests
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 
-from music import spotify
+from music import enrichment, spotify
 from music.features import AUDIO_FEATURES, REQUIRED_FEATURES
 from music.models import RECCOBEATS, SPOTIFY, Song
-from music.retrying import RateLimited, RequestFailed, check
+from music.retrying import check
 from music.services import upsert_songs
 
 NONE = "none"
@@ -81,7 +79,11 @@ class ReccoBeatsFeatures:
 def spotify_id_of(href):
     """'https://open.spotify.com/track/<id>' -> '<id>', else None."""
     parts = [part for part in urlparse(href or "").path.split("/") if part]
-    if len(parts) >= 2 and parts[-2] == "track" and spotify.SPOTIFY_ID.match(parts[-1]):
+    if (
+        len(parts) >= 2
+        and parts[-2] == "track"
+        and spotify.SPOTIFY_ID.fullmatch(parts[-1])
+    ):
         return parts[-1]
     return None
 
@@ -104,38 +106,17 @@ def build_provider(name=None, *, spotify_client=None, timeout=spotify.DEFAULT_TI
     )
 
 
-@dataclass
-class FeatureOutcome:
-    found: int = 0
-    missing: int = 0
-    errors: list = field(default_factory=list)
-    refused: str = ""  # the provider refused this app: nothing more to ask
-    stopped: str = ""  # rate limited: what was stored stays, rerun later
-
-
 def fetch_batches(provider, policy, track_ids, outcome):
-    """Yield (batch, {id: features}) per provider batch, counting into outcome.
-
-    A batch that keeps failing is recorded in outcome.errors and skipped; a
-    refusal (401/403/404: e.g. Spotify's 403 for apps registered since
-    2024-11-27) sets outcome.refused and ends the fetch. RateLimited
-    propagates: the caller stores what it has and stops resumably.
-    """
-    for start in range(0, len(track_ids), provider.batch_size):
-        batch = track_ids[start : start + provider.batch_size]
-        try:
-            features = policy.call(provider.fetch, batch)
-        except RequestFailed as exc:
-            if exc.status in (401, 403, 404):
-                outcome.refused = f"{provider.name} refused this app ({exc})"
-                return
-            outcome.errors.append(
-                f"{provider.name} features for {len(batch)} songs: {exc}"
-            )
-            continue
-        outcome.found += len(features)
-        outcome.missing += len(batch) - len(features)
-        yield batch, features
+    """Yield (batch, {id: features}) per provider batch, counting into outcome
+    (music.enrichment: failing batches skipped, a refusal ends it, RateLimited
+    propagates)."""
+    return enrichment.fetch_batches(
+        provider,
+        track_ids,
+        outcome,
+        ask=lambda batch: policy.call(provider.fetch, batch),
+        label=f"{provider.name} features",
+    )
 
 
 def store_features(batch, features, provider):
@@ -154,15 +135,13 @@ def mark_features_checked(track_ids):
 def fill_features(provider, policy, songs, *, limit=None):
     """Features for `songs` (a queryset), stored batch by batch: resumable,
     since a stored batch no longer needs features or is marked checked."""
-    outcome = FeatureOutcome()
-    ids = list(songs.values_list("spotify_id", flat=True)[:limit])
-    try:
-        for batch, features in fetch_batches(provider, policy, ids, outcome):
-            with transaction.atomic():
-                store_features(batch, features, provider)
-    except RateLimited as exc:
-        outcome.stopped = f"rate limited: {exc}"
-    return outcome
+    return enrichment.fill(
+        provider,
+        list(songs.values_list("spotify_id", flat=True)[:limit]),
+        lambda batch, features: store_features(batch, features, provider),
+        ask=lambda batch: policy.call(provider.fetch, batch),
+        label=f"{provider.name} features",
+    )
 
 
 def songs_needing_features(*, retry_checked=False):

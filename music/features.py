@@ -19,12 +19,6 @@ OPTIONAL_FEATURES = ("duration_ms", "key", "mode", "time_signature")
 AUDIO_FEATURES = REQUIRED_FEATURES + OPTIONAL_FEATURES
 
 # Spotify reports these as a share between 0 and 1.
-UNIT_INTERVAL_FEATURES = (
-    "danceability",
-    "acousticness",
-    "energy",
-    "instrumentalness",
-    "liveness",
-    "valence",
-    "speechiness",
+UNIT_INTERVAL_FEATURES = tuple(
+    name for name in REQUIRED_FEATURES if name not in ("loudness", "tempo")
 )

@@ -18,9 +18,9 @@ from django.utils import timezone
 from spotipy.oauth2 import SpotifyOauthError
 from tqdm import tqdm
 
-from music import spotify
+from music import retrying, spotify
+from music.enrichment import Outcome
 from music.feature_providers import (
-    FeatureOutcome,
     fetch_batches,
     mark_features_checked,
 )
@@ -38,9 +38,10 @@ class Harvester:
 
     search_page_size = spotify.SEARCH_PAGE_MAX
     playlist_page_size = spotify.PLAYLIST_PAGE_MAX
-    max_retries = 3  # per request, for 5xx and timeouts
-    backoff_base = 0.5  # seconds; doubles each retry
-    max_rate_limit_waits = 5  # short 429 waits in a row before giving up
+    # music.retrying's defaults, as attributes the tests can shorten.
+    max_retries = retrying.MAX_RETRIES
+    backoff_base = retrying.BACKOFF_BASE
+    max_rate_limit_waits = retrying.MAX_RATE_LIMIT_WAITS
 
     def __init__(
         self,
@@ -204,8 +205,8 @@ class Harvester:
     def fetch_features(self, track_ids):
         """{id: features} from the provider, while it answers this app."""
         if self.features is None or not track_ids:
-            return [], FeatureOutcome()
-        outcome = FeatureOutcome()
+            return [], Outcome()
+        outcome = Outcome()
         batches = list(fetch_batches(self.features, self.policy, track_ids, outcome))
         for error in outcome.errors:
             self.record_error(error)

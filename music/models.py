@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from music.features import AUDIO_FEATURES, REQUIRED_FEATURES
-from music.mood import MOODS
+from music.moods import MOODS
 from music.versions import main_artist, version_key
 
 MOOD_CHOICES = [(mood, mood.capitalize()) for mood in MOODS]
@@ -36,6 +36,15 @@ _UNSCORED_SQL = RawSQL(repr(UNSCORED), ())
 RANK_SCORE = Coalesce("mood_score", _UNSCORED_SQL)
 RANK_CONFIDENCE = Coalesce("mood_confidence", _UNSCORED_SQL)
 RANKING = (RANK_SCORE.desc(), RANK_CONFIDENCE.desc(), F("id").asc())
+
+
+def rank_key(score, confidence, pk):
+    """RANKING in Python (sort ascending): best first, unscored last, pk on ties."""
+    return (
+        -(UNSCORED if score is None else score),
+        -(UNSCORED if confidence is None else confidence),
+        pk,
+    )
 
 
 class SongQuerySet(models.QuerySet):

@@ -16,10 +16,7 @@ import pandas as pd
 from django.conf import settings
 
 from music.features import REQUIRED_FEATURES
-
-MOODS = ("calm", "happy", "energetic", "sad")
-
-MODEL_FILENAME = "mood_model.keras"
+from music.moods import MODEL_FILENAME, MOODS  # noqa: F401 (music.mood.MOODS stays)
 
 # Column names catalogues use for our features, after normalise_columns().
 COLUMN_ALIASES = {

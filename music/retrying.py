@@ -80,6 +80,13 @@ def describe(exc):
     return f"could not reach the service ({type(exc).__name__})"
 
 
+# Per request, for 5xx answers and timeouts; the wait doubles each retry.
+MAX_RETRIES = 3
+BACKOFF_BASE = 0.5  # seconds
+# Short 429 waits in a row before giving up.
+MAX_RATE_LIMIT_WAITS = 5
+
+
 class RetryPolicy:
     def __init__(
         self,
@@ -87,9 +94,9 @@ class RetryPolicy:
         max_retry_after,
         sleep=time.sleep,
         warn=lambda message: None,
-        max_retries=3,
-        backoff_base=0.5,
-        max_rate_limit_waits=5,
+        max_retries=MAX_RETRIES,
+        backoff_base=BACKOFF_BASE,
+        max_rate_limit_waits=MAX_RATE_LIMIT_WAITS,
     ):
         self.max_retry_after = max_retry_after
         self.sleep = sleep

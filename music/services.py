@@ -18,7 +18,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from music.features import AUDIO_FEATURES
-from music.models import CATALOGUE, Song
+from music.models import CATALOGUE, Song, rank_key
 from music.versions import version_key
 
 METADATA_FIELDS = (
@@ -162,8 +162,9 @@ def refresh_primary_versions(*, version_keys=None):
     for pk, key, mood, excluded, has_features, score, confidence, flag in songs:
         primary[pk] = flag
         if mood and has_features and not excluded:
-            rank = (-_or_minus_one(score), -_or_minus_one(confidence), pk)
-            groups.setdefault((key, mood), []).append((rank, pk))
+            groups.setdefault((key, mood), []).append(
+                (rank_key(score, confidence, pk), pk)
+            )
     wanted = dict.fromkeys(primary, True)
     for ranked in groups.values():
         for _, pk in sorted(ranked)[1:]:
@@ -176,16 +177,13 @@ def refresh_primary_versions(*, version_keys=None):
     return len(changed)
 
 
-def _or_minus_one(value):
-    return -1 if value is None else value
-
-
 def _refresh_all():
     table = connection.ops.quote_name(Song._meta.db_table)
     shadowed = f"""
         SELECT id FROM (
             SELECT id, ROW_NUMBER() OVER (
                 PARTITION BY version_key, effective_mood
+                -- music.models.RANKING, in SQL
                 ORDER BY COALESCE(mood_score, -1) DESC,
                          COALESCE(mood_confidence, -1) DESC, id
             ) AS position

@@ -33,7 +33,8 @@ DEFAULT_TIMEOUT = 10
 # /items is today's path; /tracks answers on APIs that predate the rename.
 PLAYLIST_ENDPOINTS = ("items", "tracks")
 
-SPOTIFY_ID = re.compile(r"^[0-9A-Za-z]{22}$")
+# A track, album, artist or playlist id (use fullmatch).
+SPOTIFY_ID = re.compile(r"[0-9A-Za-z]{22}")
 
 
 class CredentialsMissing(Exception):
@@ -150,32 +151,34 @@ def playlist_entry_track(entry):
 
 def track_covers(client, track_ids):
     """{spotify_id: cover URL} from GET /tracks (several tracks in one call)."""
-    if len(track_ids) > TRACKS_BATCH_MAX:
-        raise ValueError(f"at most {TRACKS_BATCH_MAX} ids per request")
-    result = client._get("tracks", ids=",".join(track_ids)) or {}
     covers = {}
-    for track in result.get("tracks") or []:
-        url = fitting_url(
-            largest_image_url(((track or {}).get("album") or {}).get("images"))
-        )
-        if track and track.get("id") and url:
+    for track in _rows_by_ids(client, "tracks", track_ids, TRACKS_BATCH_MAX):
+        url = fitting_url(largest_image_url((track.get("album") or {}).get("images")))
+        if url:
             covers[track["id"]] = url
     return covers
 
 
 def audio_features(client, track_ids):
     """{spotify_id: {feature: value}} for the tracks Spotify has features for."""
-    if len(track_ids) > AUDIO_FEATURES_BATCH_MAX:
-        raise ValueError(f"at most {AUDIO_FEATURES_BATCH_MAX} ids per request")
-    result = client._get("audio-features", ids=",".join(track_ids)) or {}
     features = {}
-    for row in result.get("audio_features") or []:
-        if not row or not row.get("id"):
-            continue
+    for row in _rows_by_ids(
+        client, "audio-features", track_ids, AUDIO_FEATURES_BATCH_MAX
+    ):
         values = {name: row.get(name) for name in AUDIO_FEATURES}
         if all(values[name] is not None for name in REQUIRED_FEATURES):
             features[row["id"]] = values
     return features
+
+
+def _rows_by_ids(client, endpoint, track_ids, limit):
+    """The objects GET /<endpoint>?ids=... answers, those with an id (Spotify
+    answers null for an id it does not know)."""
+    if len(track_ids) > limit:
+        raise ValueError(f"at most {limit} ids per request")
+    result = client._get(endpoint, ids=",".join(track_ids)) or {}
+    rows = result.get(endpoint.replace("-", "_")) or []
+    return [row for row in rows if row and row.get("id")]
 
 
 def track_fields(track):
@@ -187,7 +190,7 @@ def track_fields(track):
     if not track or track.get("is_local") or track.get("type", "track") != "track":
         return None
     spotify_id = track.get("id") or ""
-    if not SPOTIFY_ID.match(spotify_id):
+    if not SPOTIFY_ID.fullmatch(spotify_id):
         return None
     album = track.get("album") or {}
     artists = ", ".join(
@@ -239,7 +242,7 @@ def parse_playlist_id(value):
             candidate = parts[-1]
     else:
         candidate = text
-    if not candidate or not SPOTIFY_ID.match(candidate):
+    if not candidate or not SPOTIFY_ID.fullmatch(candidate):
         raise ValueError(
             f"Not a Spotify playlist id, spotify:playlist: URI or open.spotify.com "
             f"playlist URL: {value!r}"

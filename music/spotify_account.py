@@ -25,7 +25,7 @@ from music.models import Song
 from music.retrying import retry_after_seconds
 from music.services import upsert_songs
 from music.spotify import track_fields
-from recommender.taste import build_profile
+from music.taste import build_profile
 
 # Only what the site uses: the taste profile and saving a private playlist.
 SCOPES = ("user-top-read", "playlist-modify-private")
@@ -449,7 +449,7 @@ def top_items(store, kind):
 
 
 def taste_profile(store):
-    """The listener's taste (recommender.taste), fetched once per connection.
+    """The listener's taste (music.taste), fetched once per connection.
 
     Their top tracks that the pool does not know yet are added to it, held
     for staff approval: once fill_features and classify_songs have given them
@@ -476,13 +476,28 @@ def taste_profile(store):
 def taste_for_request(request):
     """The connected visitor's taste profile for recommender.selection, or None.
 
-    A visitor who has not connected, or whose Spotify says no right now,
-    gets the site as it is for everyone.
+    Worked out once per request: the view and the page's Spotify controls
+    share it. A visitor who has not connected, or whose Spotify says no right
+    now, gets the site as it is for everyone.
     """
+    try:
+        return request.listener_taste
+    except AttributeError:
+        request.listener_taste = _taste_for_request(request)
+        return request.listener_taste
+
+
+def _taste_for_request(request):
     store = AccountStore.for_request(request)
     if not is_connected(store):
         return None
-    if store.get("taste") is None and time.time() < store.get("taste_retry_at", 0):
+    profile = store.get("taste")
+    # Only a POST may fetch it (the connection's callback normally has): the
+    # fetch calls Spotify and adds the listener's new tracks to the pool, which
+    # a GET must not do.
+    if profile is not None or request.method != "POST":
+        return profile
+    if time.time() < store.get("taste_retry_at", 0):
         return None  # it failed a moment ago: don't slow every page down
     try:
         return taste_profile(store)

@@ -7,5 +7,4 @@ urlpatterns = [
     path("connect/", views.connect, name="connect"),
     path("callback/", views.callback, name="callback"),
     path("disconnect/", views.disconnect, name="disconnect"),
-    path("playlist/<slug:mood>/", views.save_playlist, name="save-playlist"),
 ]

@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from moodsite.admin_mixins import ReadOnlyAdmin
 from recommender import reports
 from recommender.models import EmotionCorrection, ModelReport, Reading, SceneCorrection
 
@@ -57,7 +58,7 @@ class ReadingAdmin(admin.ModelAdmin):
 
 
 @admin.register(ModelReport)
-class ModelReportAdmin(admin.ModelAdmin):
+class ModelReportAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """The "Model reports" page: both models' metrics, read at request time."""
 
     def _is_staff(self, request):
@@ -68,15 +69,6 @@ class ModelReportAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return self._is_staff(request)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         return [

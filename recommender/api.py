@@ -16,22 +16,20 @@ from django.http import JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.views.decorators.csrf import csrf_exempt
 
-from faces.analysis import analyze_photo
 from faces.classifier import (
     FACE_SIZE,
-    VISITOR_MESSAGE,
     EmotionClassifier,
     ModelNotAvailable,
 )
-from faces.forms import PhotoUploadForm
-from faces.images import Busy, too_large_message
+from faces.images import too_large_message
 from faces.scene import SceneModelNotAvailable
+from faces.services import PhotoError, PhotoMissing, read_photo
 from moodsite.database import is_outage
-from moodsite.errors import RETRY_AFTER, api_error, songs_unavailable
+from moodsite.errors import api_error, songs_unavailable
 from music.models import Song
-from music.mood import MODEL_FILENAME, MOODS
+from music.moods import METADATA_FILENAME, MODEL_FILENAME, MOODS
 from recommender import services, throttle
-from recommender.mapping import DIRECTIONS, MATCH, mood_for
+from recommender.mapping import DIRECTIONS, MATCH
 from recommender.views import reading_url
 
 logger = logging.getLogger(__name__)
@@ -47,12 +45,18 @@ BAD_UPLOAD_MESSAGE = (
     "The upload could not be read. Please send the photo again as multipart form data."
 )
 MISSING_IMAGE_MESSAGE = "Please send the photo as the multipart form field 'image'."
-# The form's error codes that mean "too big to accept": 413, as HTTP says.
-TOO_LARGE_CODES = {"too_large"}
 
 
 def error(status, code, message):
     return api_error(status, code, message)
+
+
+def photo_error(refused):
+    """A faces.services.PhotoError in the JSON error shape (the API and the live
+    camera answer alike)."""
+    return api_error(
+        refused.status, refused.code, refused.message, retry_after=refused.retry_after
+    )
 
 
 def method_not_allowed(allowed):
@@ -91,25 +95,13 @@ def analyze(request):
         return error(
             400, "bad_music", f"music must be one of: {', '.join(DIRECTIONS)}."
         )
-    form = PhotoUploadForm(data={}, files={"photo": upload} if upload else {})
     try:
-        valid = form.is_valid()  # decodes the photo
-    except Busy as busy:
-        response = error(503, "busy", busy.message)
-        response["Retry-After"] = str(RETRY_AFTER)
-        return response
-    if not valid:
-        problem = form.errors.as_data()["photo"][0]
-        if problem.code == "required":
-            return error(400, "missing_image", MISSING_IMAGE_MESSAGE)
-        status = 413 if problem.code in TOO_LARGE_CODES else 400
-        return error(status, problem.code or "invalid", problem.messages[0])
-    photo = form.take_photo()
-    try:
-        faces = analyze_photo(photo)
-    except ModelNotAvailable as exc:
-        logger.error("Emotion model unavailable: %s", exc)
-        return error(503, "model_unavailable", VISITOR_MESSAGE)
+        read = read_photo(upload)
+    except PhotoMissing:
+        return error(400, "missing_image", MISSING_IMAGE_MESSAGE)
+    except PhotoError as refused:
+        return photo_error(refused)
+    photo, faces = read.photo, read.faces
     if not faces:
         return analyze_scene(request, photo)
     try:
@@ -119,9 +111,11 @@ def analyze(request):
     except DatabaseError as exc:
         if not is_outage(exc):
             raise
-        emotion = faces[0].emotion
-        mood = mood_for(emotion, direction)
-        return songs_unavailable(request, emotion=emotion, mood=mood)
+        # As on the page: what the result would have followed (the group
+        # blend for a group photo).
+        unsaved = services.new_reading(faces=faces, image_size=photo.size)
+        pick = unsaved.pick(direction=direction)
+        return songs_unavailable(request, emotion=pick.emotion, mood=pick.mood)
     return JsonResponse(recommendation_json(request, recommendation))
 
 
@@ -241,9 +235,7 @@ def mood_model_version():
     models_dir = settings.MODELS_DIR
     if not (models_dir / MODEL_FILENAME).is_file():
         raise OSError(f"no {MODEL_FILENAME} in {models_dir}")
-    metadata = json.loads(
-        (models_dir / MODEL_FILENAME).with_suffix(".json").read_text()
-    )
+    metadata = json.loads((models_dir / METADATA_FILENAME).read_text())
     return str(metadata["version"])
 
 

@@ -3,7 +3,7 @@ for a scene, which mood."""
 
 from django import forms
 
-from music.mood import MOODS
+from music.moods import MOODS
 from recommender.wording import emotion_choices
 
 

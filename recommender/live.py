@@ -11,9 +11,10 @@ keeps the current songs) -> JSON::
      "state": {...}, "songs_html": the new song list (only when the music changed),
      "min_interval_ms": how long the page waits between frames}
 
-Errors are JSON {"error": message}: 400 for a bad frame, 429 (with Retry-After)
-past the visitor's frame budget, 503 without the emotion model. Frames are
-decoded in memory and never stored.
+Errors are the API's JSON shape, {"error": {"status", "code", "message"}}: 400
+for a bad frame, 429 (with Retry-After) past the visitor's frame budget, 503
+without the emotion model or while busy (with Retry-After). Frames are decoded
+in memory and never stored.
 
 The music follows the largest face's mood only once a new mood has held for
 LIVE_MOOD_HOLD_SECONDS (settle_mood), so a passing grimace does not swap the
@@ -21,9 +22,7 @@ songs. That state travels with the page (it is echoed back in ``state``), so a
 fresh page starts fresh and any worker process can answer.
 """
 
-import io
 import json
-import logging
 import math
 import secrets
 import time
@@ -35,17 +34,16 @@ from django.http import JsonResponse
 from django.template.loader import render_to_string
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
-from PIL import Image
 
-from faces.analysis import analyze_image
-from faces.classifier import ModelNotAvailable
-from faces.images import FORMATS, Busy, InvalidImage, human_size
+from faces.images import InvalidImage, human_size, upright_size
+from faces.services import ModelMissing, PhotoError, read_frame
 from moodsite.budget import TokenBucket
 from moodsite.clients import client_address
-from moodsite.errors import RETRY_AFTER
-from music.mood import MOODS
+from moodsite.errors import api_error
+from music.moods import MOODS
 from music.spotify_account import taste_for_request
 from recommender import services, throttle, visit
+from recommender.api import photo_error
 from recommender.mapping import DIRECTIONS, mood_for
 from recommender.wording import adjective, with_article
 
@@ -66,7 +64,6 @@ UNAVAILABLE_MESSAGE = (
     "Reading faces is unavailable right now, so the live camera is off. "
     "Please try again later."
 )
-logger = logging.getLogger(__name__)
 
 
 def now():
@@ -177,7 +174,7 @@ def live_frame(request):
     # Before the body is read (the CSRF check reads it): an oversized body is
     # refused unread. The frame is held in memory only (faces.uploads).
     if int(request.META.get("CONTENT_LENGTH") or 0) > MAX_FRAME_BYTES + 64 * 1024:
-        return error(TOO_BIG_MESSAGE, 400)
+        return error(TOO_BIG_MESSAGE, 400, code="too_large")
     return _live_frame(request)
 
 
@@ -195,8 +192,9 @@ def _live_frame(request):
             f"Too many frames: the live camera may send "
             f"{settings.LIVE_FRAMES_PER_SECOND} a second. Wait {math.ceil(wait)} s.",
             429,
+            code="throttled",
+            retry_after=math.ceil(wait),
         )
-        response["Retry-After"] = str(math.ceil(wait))
         return response  # no visitor cookie is made for a refused frame
     response = _answer_frame(request)
     if new_visitor:
@@ -215,20 +213,17 @@ def _live_frame(request):
 def _answer_frame(request):
     upload = request.FILES.get("frame")
     if upload is None:
-        return error(NO_FRAME_MESSAGE, 400)
+        return error(NO_FRAME_MESSAGE, 400, code="missing_frame")
     data = upload.read(MAX_FRAME_BYTES + 1)
     try:
         image_size = frame_size(data)
-        faces = analyze_image(data)
+        faces = read_frame(data)
     except InvalidImage as invalid:
-        return error(invalid.message, 400)
-    except Busy as busy:
-        response = error(busy.message, 503)
-        response["Retry-After"] = str(RETRY_AFTER)
-        return response
-    except ModelNotAvailable as unavailable:
-        logger.error("Emotion model unavailable: %s", unavailable)
-        return error(UNAVAILABLE_MESSAGE, 503)
+        return error(invalid.message, 400, code=invalid.code)
+    except ModelMissing:
+        return error(UNAVAILABLE_MESSAGE, 503, code=ModelMissing.code)
+    except PhotoError as refused:
+        return photo_error(refused)
 
     # Matched or lifted: as the page says (its Match/Lift buttons), else as the
     # visit last chose.
@@ -280,17 +275,12 @@ def frame_size(data):
     """
     if len(data) > MAX_FRAME_BYTES:
         raise InvalidImage(TOO_BIG_MESSAGE, code="too_large")
-    try:
-        with Image.open(io.BytesIO(data), formats=FORMATS) as image:
-            width, height = image.size
-            # EXIF orientations 5-8 turn the picture a quarter: swap the sides.
-            if image.getexif().get(0x0112) in (5, 6, 7, 8):
-                width, height = height, width
-    except Exception:
+    size = upright_size(data)
+    if size is None:
         return None  # not an image: analyze_image says so in its own words
-    if max(width, height) > MAX_FRAME_SIDE:
+    if max(size) > MAX_FRAME_SIDE:
         raise InvalidImage(TOO_BIG_MESSAGE, code="too_many_pixels")
-    return width, height
+    return size
 
 
 def _face_json(face):
@@ -310,5 +300,6 @@ def _address(request):
     return "addr:" + client_address(request)
 
 
-def error(message, status):
-    return JsonResponse({"error": message}, status=status)
+def error(message, status, *, code="invalid", retry_after=None):
+    """The API's JSON error shape (moodsite.errors.api_error)."""
+    return api_error(status, code, message, retry_after=retry_after)

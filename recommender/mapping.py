@@ -4,8 +4,8 @@ A visitor chooses between two: *Match my mood* (MATCH, what the site always
 did) and *Lift my mood* (LIFT, music that leads away from a low mood).
 """
 
-from faces.classifier import EMOTIONS
-from music.mood import MOODS
+from faces.emotions import EMOTIONS
+from music.moods import MOODS
 
 MATCH = "match"
 LIFT = "lift"
@@ -37,9 +37,17 @@ LIFT_EMOTION_TO_MOOD = {
 
 MAPPINGS = {MATCH: EMOTION_TO_MOOD, LIFT: LIFT_EMOTION_TO_MOOD}
 
+
+def check_mapping(mapping):
+    """Raise ValueError unless `mapping` gives every emotion one of MOODS."""
+    if set(mapping) != set(EMOTIONS):
+        raise ValueError("every emotion in faces.emotions.EMOTIONS needs a mood")
+    if not set(mapping.values()) <= set(MOODS):
+        raise ValueError("moods must be music.moods.MOODS")
+
+
 for _mapping in MAPPINGS.values():
-    assert set(_mapping) == set(EMOTIONS), "every emotion needs a mood"
-    assert set(_mapping.values()) <= set(MOODS), "moods must be music.mood.MOODS"
+    check_mapping(_mapping)  # at import: a wrong mapping stops the site
 
 
 def mood_for(emotion, direction=MATCH):

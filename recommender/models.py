@@ -8,8 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from faces.classifier import EMOTIONS
-from music.mood import MOODS
+from faces.emotions import EMOTIONS
+from music.moods import MOODS
 from recommender import wording
 from recommender.mapping import MATCH, mood_for
 from recommender.wording import adjective, emotion_choices
@@ -242,51 +242,51 @@ class ScenePick:
         return sorted(self.probabilities.items(), key=lambda item: -item[1])
 
 
-class EmotionCorrection(models.Model):
-    """How often visitors said a face showed `chosen` where the model read `predicted`.
+class CorrectionCount(models.Model):
+    """How often visitors chose `chosen` where a model read `predicted`.
 
     Counts only, no link to a reading or a visitor: anonymous by construction.
+    Each kind declares `predicted` and `chosen` with its own choices.
     """
 
-    predicted = models.CharField(max_length=10, choices=emotion_choices())
-    chosen = models.CharField(max_length=10, choices=emotion_choices())
     count = models.PositiveIntegerField(default=0)
     updated = models.DateTimeField(auto_now=True)
 
     class Meta:
+        abstract = True
+        ordering = ["predicted", "chosen"]
+
+    def __str__(self):
+        return f"{self.predicted} → {self.chosen}: {self.count}"
+
+
+class EmotionCorrection(CorrectionCount):
+    """A face's emotion, corrected ("Not quite?")."""
+
+    predicted = models.CharField(max_length=10, choices=emotion_choices())
+    chosen = models.CharField(max_length=10, choices=emotion_choices())
+
+    class Meta(CorrectionCount.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["predicted", "chosen"], name="one_count_per_correction"
             )
         ]
-        ordering = ["predicted", "chosen"]
-
-    def __str__(self):
-        return f"{self.predicted} → {self.chosen}: {self.count}"
 
 
-class SceneCorrection(models.Model):
-    """How often visitors chose `chosen` for a scene the model read as `predicted`.
-
-    Counts only, like EmotionCorrection: no link to a reading or a visitor.
-    """
+class SceneCorrection(CorrectionCount):
+    """A photo's scene mood, corrected (one tap on another mood)."""
 
     MOOD_CHOICES = [(mood, mood) for mood in MOODS]
     predicted = models.CharField(max_length=10, choices=MOOD_CHOICES)
     chosen = models.CharField(max_length=10, choices=MOOD_CHOICES)
-    count = models.PositiveIntegerField(default=0)
-    updated = models.DateTimeField(auto_now=True)
 
-    class Meta:
+    class Meta(CorrectionCount.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["predicted", "chosen"], name="one_count_per_scene_correction"
             )
         ]
-        ordering = ["predicted", "chosen"]
-
-    def __str__(self):
-        return f"{self.predicted} → {self.chosen}: {self.count}"
 
 
 class ModelReport(models.Model):

@@ -9,21 +9,23 @@ from datetime import UTC, datetime
 
 from django.conf import settings
 
-from faces.classifier import EMOTIONS
-from music.mood import MOODS
+from faces import emotions
+from faces.emotions import EMOTIONS
+from music import moods
+from music.moods import MOODS
 from recommender.models import EmotionCorrection, SceneCorrection
 from recommender.wording import adjective
 
 # The plots staff may open (served by the admin, staff only); nothing else in
 # MODELS_DIR is reachable through it.
 PLOTS = {
-    "emotion": ("emotion_confusion.png", "emotion_curves.png"),
-    "mood": ("mood_confusion.png",),
+    "emotion": (emotions.CONFUSION_FILE, emotions.CURVES_FILE),
+    "mood": (moods.CONFUSION_FILENAME,),
     "scene": ("scene_confusion.png", "scene_reliability.png", "scene_curves.png"),
 }
 REPORT_FILES = {
-    "emotion": "emotion_model.json",
-    "mood": "mood_model.json",
+    "emotion": emotions.METRICS_FILE,
+    "mood": moods.METADATA_FILENAME,
     "scene": "scene_model.json",
 }
 

@@ -24,12 +24,13 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
 
-from music.models import RANK_CONFIDENCE, RANK_SCORE, RANKING, UNSCORED, Song
-from recommender import taste
+from music import taste
+from music.models import RANK_CONFIDENCE, RANK_SCORE, RANKING, Song, rank_key
+from music.paging import SONGS_PER_VISIT
 
 # Each page draws from a band of this many best-ranked songs: enough for variety
 # between visits, few enough that the model's most typical songs come first.
-BAND_SIZE = 48
+BAND_SIZE = SONGS_PER_VISIT
 # Visits start somewhere in the top TOP_SHARE of a mood's pool (whole bands, at
 # least MIN_START_BANDS where the pool has them, at most TOP_BANDS): near enough
 # the top that what is served is still the model's best-scored songs, wide
@@ -46,7 +47,7 @@ CACHED_BANDS = 16
 # chunk a little, and it saves an OFFSET read of everything before it.
 CHUNK_END_SECONDS = 24 * 3600
 # A connected listener's matches are looked for among this many best-ranked
-# possible matches (recommender.taste): a page's worth of favourites is enough.
+# possible matches (music.taste): a page's worth of favourites is enough.
 TASTE_WINDOW = 400
 
 
@@ -55,7 +56,7 @@ class Place:
     """Where a visit is in one mood's pool: its shuffle and how far it got.
 
     `shown` counts positions of the shuffled walk; `liked` counts the songs
-    shown first because they match the listener's taste (recommender.taste).
+    shown first because they match the listener's taste (music.taste).
     """
 
     seed: int
@@ -320,9 +321,4 @@ def _band_order(seed, band, size):
 
 def _rank_key(song):
     """RANKING, in Python: to show a page's songs best first."""
-    score, confidence = song.mood_score, song.mood_confidence
-    return (
-        -(UNSCORED if score is None else score),
-        -(UNSCORED if confidence is None else confidence),
-        song.pk,
-    )
+    return rank_key(song.mood_score, song.mood_confidence, song.pk)

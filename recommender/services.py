@@ -14,7 +14,7 @@ from django.db.models import F
 
 from faces import scene
 from faces.classifier import EMOTIONS, read_version
-from music.mood import MOODS
+from music.moods import MOODS
 from recommender import selection, visit
 from recommender.mapping import MATCH
 from recommender.models import (
@@ -42,11 +42,19 @@ def save_reading(*, faces, image_size):
     refer to. The faces are kept left to right, so that face 1 is the one
     people count first. Expired readings are purged on this write.
     """
+    reading = new_reading(faces=faces, image_size=image_size)
+    purge_expired_readings()
+    reading.save(force_insert=True)
+    return reading
+
+
+def new_reading(*, faces, image_size):
+    """The Reading of `faces`, not saved: what its page would show (its picks,
+    its default choice) even while the database is down."""
     if not faces:
         raise ValueError("a reading needs at least one face")
-    purge_expired_readings()
     width, height = image_size
-    return Reading.objects.create(
+    return Reading(
         image_width=width,
         image_height=height,
         faces=[

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from faces.forms import PhotoUploadForm
-from music.mood import MOODS
+from music.moods import MOODS
 from music.spotify_account import taste_for_request
 from recommender import services, visit
 from recommender.forms import CorrectionForm, SceneCorrectionForm
@@ -169,11 +169,7 @@ def render_scene(request, recommendation, *, form=None, status=200):
 @require_GET
 def pick_mood(request, mood):
     """No photo at all: the visitor picks a mood and gets its songs."""
-    if mood not in MOODS:
-        raise Http404("No such mood")
-    page = services.songs_for_mood(
-        mood=mood, session=request.session, prefer=taste_for_request(request)
-    )
+    page = _next_songs(request, mood)
     context = {
         "reading": None,
         "mood": mood,
@@ -196,11 +192,7 @@ def reading_gone(request):
 @require_GET
 def more_songs(request, mood):
     """The next songs of a mood ("More songs"); a fragment when fetched by the page."""
-    if mood not in MOODS:
-        raise Http404("No such mood")
-    page = services.songs_for_mood(
-        mood=mood, session=request.session, prefer=taste_for_request(request)
-    )
+    page = _next_songs(request, mood)
     if request.GET.get("fragment"):
         return render(request, "recommender/_song_list.html", {"page": page})
     context = {
@@ -221,3 +213,12 @@ def _box(pick, reading):
         "width": 100 * w / width,
         "height": 100 * h / height,
     }
+
+
+def _next_songs(request, mood):
+    """The visit's next page of `mood`'s songs; 404 for no such mood."""
+    if mood not in MOODS:
+        raise Http404("No such mood")
+    return services.songs_for_mood(
+        mood=mood, session=request.session, prefer=taste_for_request(request)
+    )

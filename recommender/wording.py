@@ -1,6 +1,6 @@
 """How the site says each emotion and mood: the one place for these words."""
 
-from faces.classifier import EMOTIONS
+from faces.emotions import EMOTIONS
 from recommender.mapping import DIRECTIONS, LIFT, MAPPINGS, MATCH
 
 # "You look ___": the adjective for each of the model's emotion names.

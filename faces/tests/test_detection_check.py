@@ -1,17 +1,17 @@
-"""The detection check: known faces found, no false ones (faces/tests/photos.py).
+"""The detection check: known faces found, no false ones (faces/detection_check.py).
 
 Runs the whole upload path (JPEG bytes -> analyze_image) on the check's
 photos. The figures pinned here are the ones benchmarks/face_benchmark.py
-prints and the README reports: 109 of 111 faces, no false face (the old
+prints and docs/performance.md reports: 109 of 111 faces, no false face (the old
 single-pass detector: 109 and 2); and of FER2013's PublicTest faces filling
 their photo, 74.3% (73.1% of the fifth used here; the old detector 74.6%).
 """
 
 import pytest
 
+from faces import detection_check as photos
 from faces.analysis import analyze_image
 from faces.detection import detect_faces
-from faces.tests import photos
 
 
 @pytest.fixture(scope="module")

@@ -10,12 +10,12 @@ layer inside makes the saved file self-contained.
 import keras
 from keras import layers
 
-from faces.classifier import EMOTIONS
+from faces.emotions import EMOTIONS
 
 # Named sizes of the trimmed Xception (build_emotion_model's arguments).
 ARCHITECTURES = {
     # Sized for what 2 CPU cores train in about two hours (~190 s an epoch);
-    # see README "Emotion model" for the measurements behind it. 397k parameters.
+    # see docs/emotion-model.md for the measurements behind it. 397k parameters.
     "compact": {
         "stem_filters": [16, 16],
         "entry_filters": [32, 64, 128, 256],
@@ -26,7 +26,7 @@ ARCHITECTURES = {
     # For a GPU: ~1500 s an epoch on the 2 CPU cores. 1.67M parameters, under
     # the 2M that the face model may have, but 6.2 ms a face in LiteRT here
     # against the compact model's 0.9 (budget: 1 ms): a teacher to distil
-    # from, not a model to serve (README "Training on a GPU").
+    # from, not a model to serve (docs/emotion-model.md, "Training on a GPU").
     "wide": {
         "stem_filters": [32, 64],
         "entry_filters": [128, 256, 384],

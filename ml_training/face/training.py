@@ -17,7 +17,14 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from faces.classifier import EMOTIONS
+from faces.emotions import (
+    CONFUSION_FILE,
+    CURVES_FILE,
+    EMOTIONS,
+    TFLITE_FILE,
+)
+from faces.emotions import KERAS_FILE as MODEL_FILE
+from faces.emotions import METRICS_FILE as REPORT_FILE
 from ml_training import artifacts
 from ml_training.face import evaluation
 from ml_training.face.data import FerBatches, load_fer2013
@@ -25,11 +32,6 @@ from ml_training.face.model import ARCHITECTURES, build_emotion_model
 
 DEFAULT_ARCHITECTURE = ARCHITECTURES["compact"]
 REPO_ROOT = Path(__file__).resolve().parents[2]
-MODEL_FILE = "emotion_model.keras"
-TFLITE_FILE = "emotion_model.tflite"
-REPORT_FILE = "emotion_model.json"
-CONFUSION_FILE = "emotion_confusion.png"
-CURVES_FILE = "emotion_curves.png"
 
 
 @dataclass

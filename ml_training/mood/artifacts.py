@@ -3,10 +3,7 @@
 from pathlib import Path
 
 from ml_training.artifacts import plot_confusion_matrix, write_json, write_together
-from music.mood import MODEL_FILENAME, MOODS
-
-METADATA_FILENAME = Path(MODEL_FILENAME).with_suffix(".json").name
-CONFUSION_FILENAME = "mood_confusion.png"
+from music.moods import CONFUSION_FILENAME, METADATA_FILENAME, MODEL_FILENAME, MOODS
 
 
 def save_artifacts(result, output_dir):

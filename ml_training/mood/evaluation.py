@@ -12,7 +12,7 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 from sklearn.model_selection import StratifiedKFold
 from tqdm import tqdm
 
-from music.mood import MOODS
+from music.moods import MOODS
 
 
 @dataclass

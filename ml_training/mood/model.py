@@ -11,7 +11,7 @@ from dataclasses import asdict, dataclass
 import keras
 import numpy as np
 
-from music.mood import MOODS
+from music.moods import MOODS
 
 
 @dataclass(frozen=True)

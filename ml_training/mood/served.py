@@ -6,7 +6,7 @@ This replaces the CV-accuracy target as the mood model's measure: a visitor
 sees the top of each mood's ranking, not the whole confusion matrix. The
 ranking is the runtime's: each song's predicted mood, ranked within it by
 MoodClassifier.score (P(mood) x the mood's audio axis), one version of each
-song (music.versions), the first SONGS_PER_PAGE x PAGES_PER_VISIT (48) served.
+song (music.versions), the first music.paging.SONGS_PER_VISIT (48) served.
 
 Every row of the catalogue competes, including labels the model has no class
 for (moods1's `study`): served as happy, a study song counts as a miss, as it
@@ -28,11 +28,12 @@ import pandas as pd
 
 from music.features import REQUIRED_FEATURES
 from music.mood import MOODS, MoodClassifier, intensity, normalise_columns
+from music.paging import SONGS_PER_VISIT
 from music.versions import version_key
 
 from . import data
 
-SERVED_PER_MOOD = 6 * 8  # SONGS_PER_PAGE's default x music.pool.PAGES_PER_VISIT
+SERVED_PER_MOOD = SONGS_PER_VISIT
 # moods1.csv has labels for these; `chill` stands for calm (an approximation).
 MEASURED_MOODS = ("happy", "energetic", "calm")
 REPO = Path(__file__).resolve().parents[2]

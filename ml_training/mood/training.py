@@ -16,7 +16,7 @@ import keras
 import numpy as np
 
 from music.features import REQUIRED_FEATURES
-from music.mood import MOODS
+from music.moods import MOODS
 
 from . import data, served
 from .evaluation import classification_report, cross_validate

@@ -26,7 +26,7 @@ def upload(browser, url, path):
     from selenium.webdriver.support import expected_conditions as EC
     from selenium.webdriver.support.ui import WebDriverWait
 
-    browser.get(url + reverse("faces:home"))
+    browser.get(url + reverse("recommender:home"))
     browser.find_element(By.CSS_SELECTOR, "#upload-form input[type=file]").send_keys(
         str(path)
     )

@@ -314,7 +314,7 @@ def two_face_reading():
 def test_a_snapshot_sent_like_webcam_js_sends_it_keeps_its_preview_too(site, astronaut):
     """webcam.js puts the frame in the file input and calls form.requestSubmit()."""
     browser, url = site
-    browser.get(url + reverse("faces:home"))
+    browser.get(url + reverse("recommender:home"))
     browser.execute_script("window.beforeUpload = true")
     browser.execute_script(
         "var bytes = Uint8Array.from(atob(arguments[0]), c => c.charCodeAt(0));"
@@ -336,7 +336,7 @@ def test_a_snapshot_sent_like_webcam_js_sends_it_keeps_its_preview_too(site, ast
 
 def test_a_kept_preview_of_another_shape_is_not_shown_for_a_shared_result(site):
     browser, url = site
-    browser.get(url + reverse("faces:home"))
+    browser.get(url + reverse("recommender:home"))
     reading = two_face_reading()  # 400 x 300
     browser.execute_script(
         "sessionStorage.setItem('moodsite:pending-photo', JSON.stringify("
@@ -388,7 +388,7 @@ def made_here(browser, url, reading):
     from django.conf import settings
 
     session = import_module(settings.SESSION_ENGINE).SessionStore()
-    browser.get(url + reverse("faces:home"))
+    browser.get(url + reverse("recommender:home"))
     browser.add_cookie(
         {
             "name": settings.SESSION_COOKIE_NAME,
@@ -426,7 +426,7 @@ def test_not_quite_lets_the_visitor_pick_the_emotion_and_the_songs_follow(site):
 
 def test_a_skip_link_leads_past_the_header(site):
     browser, url = site
-    browser.get(url + reverse("faces:home"))
+    browser.get(url + reverse("recommender:home"))
     browser.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
     skip = browser.switch_to.active_element
     assert skip.text == "Skip to content" and skip.is_displayed()
@@ -440,7 +440,7 @@ def test_a_skip_link_leads_past_the_header(site):
 def test_no_serious_accessibility_problems(site, photo_files, page):
     browser, url = site
     if page == "home":
-        browser.get(url + reverse("faces:home"))
+        browser.get(url + reverse("recommender:home"))
     elif page == "result":
         upload(browser, url, photo_files["face"])
         browser.find_element(By.CSS_SELECTOR, ".correction summary").click()
@@ -457,7 +457,7 @@ def test_no_serious_accessibility_problems(site, photo_files, page):
 
 def test_the_accessibility_check_finds_a_serious_problem(site):
     browser, url = site
-    browser.get(url + reverse("faces:home"))
+    browser.get(url + reverse("recommender:home"))
     browser.execute_script(
         "var image = document.createElement('img');"  # no alt text
         "image.src = '/static/moodsite/favicon.svg';"
@@ -468,7 +468,7 @@ def test_the_accessibility_check_finds_a_serious_problem(site):
 
 
 def save_small_png(path):
-    """Down to a 128-colour palette: the README's screenshots stay small."""
+    """Down to a 128-colour palette: the screenshots in docs/screenshots stay small."""
     with Image.open(path) as shot:
         small = shot.convert("RGB").quantize(colors=128)
     small.save(path, optimize=True)
@@ -523,7 +523,7 @@ def test_screenshots_of_the_main_pages(
     if screen == "phone":
         request.getfixturevalue("phone")
     browser, url = site
-    browser.get(url + reverse("faces:home"))
+    browser.get(url + reverse("recommender:home"))
     home = save_small_png(screenshot(f"home-{screen}"))
 
     reading, photo = group_photo_reading(astronaut, browser)
@@ -564,7 +564,7 @@ def test_the_first_song_is_in_view_beside_or_under_the_headline(
     )
     try:
         reading, photo = group_photo_reading(astronaut, browser)
-        browser.get(url + reverse("faces:home"))
+        browser.get(url + reverse("recommender:home"))
         browser.execute_script(
             "sessionStorage.setItem(arguments[0], arguments[1])",
             f"moodsite:photo:{reading.pk}",
@@ -614,7 +614,7 @@ def test_a_photo_over_the_limit_is_refused_before_it_is_sent(
 ):
     browser, url = site
     settings.MAX_UPLOAD_BYTES = 1000  # the astronaut PNG is far larger
-    browser.get(url + reverse("faces:home"))
+    browser.get(url + reverse("recommender:home"))
     browser.find_element(By.CSS_SELECTOR, "#upload-form input[type=file]").send_keys(
         str(photo_files["face"])
     )
@@ -628,7 +628,7 @@ def test_a_photo_over_the_limit_is_refused_before_it_is_sent(
 
 def test_find_my_music_says_it_is_working_once_sent(site, photo_files):
     browser, url = site
-    browser.get(url + reverse("faces:home"))
+    browser.get(url + reverse("recommender:home"))
     browser.find_element(By.CSS_SELECTOR, "#upload-form input[type=file]").send_keys(
         str(photo_files["face"])
     )
@@ -644,7 +644,7 @@ def test_find_my_music_says_it_is_working_once_sent(site, photo_files):
 
 def test_a_blocked_camera_says_what_to_do_in_the_page(site):
     browser, url = site
-    browser.get(url + reverse("faces:home"))
+    browser.get(url + reverse("recommender:home"))
     # This browser has no camera permission: getUserMedia is refused.
     WebDriverWait(browser, WAIT).until(
         EC.element_to_be_clickable((By.ID, "webcam-start"))

@@ -22,7 +22,7 @@ def directives(response):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("name", ["faces:home", "admin:login"])
+@pytest.mark.parametrize("name", ["recommender:home", "admin:login"])
 def test_pages_allow_only_the_sites_own_scripts(client, name):
     policy = directives(client.get(reverse(name)))
 

@@ -13,6 +13,7 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
+from faces import services as face_services
 from faces.classifier import EMOTIONS
 from moodsite.tests.conftest import browser_required, missing_browser_reason
 from moodsite.tests.pages import fill_pool, save_small_png
@@ -125,7 +126,7 @@ def frames_answered(browser):
 
 
 def go_live(browser, url):
-    browser.get(url + reverse("faces:home"))
+    browser.get(url + reverse("recommender:home"))
     wait_for(browser, EC.element_to_be_clickable((By.ID, "webcam-start"))).click()
     wait_for(browser, EC.element_to_be_clickable((By.ID, "webcam-live"))).click()
     panel = wait_for(browser, EC.visibility_of_element_located((By.ID, "live")))
@@ -135,7 +136,7 @@ def go_live(browser, url):
 
 def reading_on_her_face(emotion):
     """analyze_image, but every face reads as `emotion`."""
-    real = live.analyze_image
+    real = face_services.analyze_image
 
     def analyze(data):
         return [dataclasses.replace(face, emotion=emotion) for face in real(data)]
@@ -185,7 +186,9 @@ def test_live_camera_boxes_the_face_and_plays_songs_for_a_held_mood(
     assert freeze.text == "Let songs change"  # says what pressing it does now
     other_emotion = next(e for e in EMOTIONS if mood_for(e) != mood)
     other_mood = mood_for(other_emotion)
-    monkeypatch.setattr(live, "analyze_image", reading_on_her_face(other_emotion))
+    monkeypatch.setattr(
+        face_services, "analyze_image", reading_on_her_face(other_emotion)
+    )
     status = browser.find_element(By.ID, "live-status")
     wait_for(
         browser,
@@ -248,7 +251,7 @@ def test_live_songs_are_in_view_beside_or_under_the_video(
         },
     )
     try:
-        browser.get(url + reverse("faces:home"))
+        browser.get(url + reverse("recommender:home"))
         wait_for(browser, EC.element_to_be_clickable((By.ID, "webcam-start"))).click()
         # The snapshot camera's buttons are in view once it opens.
         live_button = wait_for(
@@ -326,7 +329,7 @@ def test_past_the_budget_the_page_says_so_waits_and_goes_on(site, monkeypatch):
 
 def test_lift_my_mood_in_the_live_panel_changes_the_songs(site, monkeypatch):
     browser, url = site
-    monkeypatch.setattr(live, "analyze_image", reading_on_her_face("sad"))
+    monkeypatch.setattr(face_services, "analyze_image", reading_on_her_face("sad"))
     go_live(browser, url)
     wait_for(browser, songs_of("sad"), "no sad songs appeared")
     lift = browser.find_element(

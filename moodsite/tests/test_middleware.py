@@ -14,10 +14,12 @@ from django.db import connections
 from django.db.utils import ConnectionHandler
 from django.urls import reverse
 
+from faces.analysis import FaceResult
 from faces.classifier import EMOTIONS
 from moodsite.database import database_settings
 from moodsite.testing import encode_image
 from music.mood import MOODS
+from recommender.mapping import mood_for
 
 # libpq's (and psycopg's) least connect timeout, in seconds.
 CONNECT_TIMEOUT = 2
@@ -71,15 +73,19 @@ def test_refused_connection_gives_the_503_page(client, database_at, closed_port)
     assert_songs_unavailable(more_songs(client))
 
 
+@pytest.mark.slow
 def test_hung_database_gives_the_503_page_after_the_connect_timeout(
     client, database_at, silent_port
 ):
+    # libpq waits at least 2 s, so this test does too. Only the lower bound is
+    # checked: it shows the timeout ended the wait; a loaded machine may take
+    # longer to answer, and a wait that never ends fails the test by hanging.
     database_at(silent_port)
     started = time.monotonic()
     response = more_songs(client)
     waited = time.monotonic() - started
     assert_songs_unavailable(response)
-    assert CONNECT_TIMEOUT - 0.5 < waited < CONNECT_TIMEOUT + 3
+    assert waited > CONNECT_TIMEOUT - 0.5
 
 
 @pytest.mark.usefixtures("stand_in_emotion_model")
@@ -88,10 +94,40 @@ def test_upload_with_the_database_down_answers_503_not_500(
 ):
     database_at(closed_port)
     photo = SimpleUploadedFile("me.png", encode_image(astronaut), "image/png")
-    response = client.post(reverse("faces:home"), {"photo": photo})
+    response = client.post(reverse("recommender:home"), {"photo": photo})
     assert_songs_unavailable(response)
     # The photo was read all the same: the page says what the face shows.
     assert "You look <em>" in response.content.decode()
+
+
+def group_of_two():
+    """Two faces whose group blend reads differently from the largest face:
+    the largest looks a little sad, the other plainly happy."""
+    sad = dict.fromkeys(EMOTIONS, 0.1) | {"sad": 0.4}
+    happy = dict.fromkeys(EMOTIONS, 0.01) | {"happy": 0.94}
+    return [
+        FaceResult(box=(0, 0, 100, 100), probabilities=sad, emotion="sad"),
+        FaceResult(box=(120, 0, 90, 90), probabilities=happy, emotion="happy"),
+    ]
+
+
+@pytest.mark.usefixtures("stand_in_emotion_model")
+@pytest.mark.parametrize("surface", ["page", "api"])
+def test_a_group_photos_outage_answer_names_the_group_as_its_page_would(
+    client, database_at, closed_port, astronaut, monkeypatch, surface
+):
+    monkeypatch.setattr("faces.services.analyze_photo", lambda photo: group_of_two())
+    database_at(closed_port)
+    photo = SimpleUploadedFile("us.png", encode_image(astronaut), "image/png")
+    if surface == "page":
+        response = client.post(reverse("recommender:home"), {"photo": photo})
+        assert_songs_unavailable(response)
+        assert "You look <em>happy</em>" in response.content.decode()
+    else:
+        response = client.post(reverse("recommender:api-analyze"), {"image": photo})
+        assert response.status_code == 503
+        assert response.json()["emotion"] == "happy"
+        assert response.json()["mood"] == mood_for("happy") != mood_for("sad")
 
 
 @pytest.mark.usefixtures("stand_in_emotion_model")
@@ -111,7 +147,7 @@ def test_other_pages_still_work_while_the_database_is_down(
     client, database_at, closed_port
 ):
     database_at(closed_port)
-    response = client.get(reverse("faces:home"))
+    response = client.get(reverse("recommender:home"))
     assert response.status_code == 200 and b'type="file"' in response.content
 
 

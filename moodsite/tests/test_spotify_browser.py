@@ -93,7 +93,7 @@ def test_connect_see_your_library_save_and_disconnect(
     site, standin, pool, photo_files, screenshot
 ):
     browser, url = site
-    browser.get(url + reverse("faces:home"))
+    browser.get(url + reverse("recommender:home"))
     browser.find_element(By.ID, "spotify-connect").click()
     notice = wait_for(browser, ".spotify-notice")
     assert "Spotify is connected" in notice.text
@@ -131,7 +131,7 @@ def test_connect_see_your_library_save_and_disconnect(
     assert playlist["uris"] == [f"spotify:track:{by_name[n]}" for n in shown]
     assert "Saved 4 songs" in browser.find_element(By.ID, "spotify-save-status").text
 
-    browser.get(url + reverse("faces:home"))
+    browser.get(url + reverse("recommender:home"))
     browser.find_element(By.CSS_SELECTOR, "#spotify-disconnect button").click()
     notice = wait_for(browser, ".spotify-notice")
     assert "disconnected" in notice.text
@@ -148,7 +148,7 @@ def test_refused_consent_shows_the_message_and_the_site_as_before(
 ):
     browser, url = site
     standin.consent = "deny"
-    browser.get(url + reverse("faces:home"))
+    browser.get(url + reverse("recommender:home"))
     browser.find_element(By.ID, "spotify-connect").click()
     notice = wait_for(browser, ".spotify-notice")
     assert "You chose not to connect Spotify" in notice.text
@@ -160,7 +160,7 @@ def test_refused_consent_shows_the_message_and_the_site_as_before(
 
 def test_a_refused_save_shows_the_message_in_place(site, standin, photo_files):
     browser, url = site
-    browser.get(url + reverse("faces:home"))
+    browser.get(url + reverse("recommender:home"))
     browser.find_element(By.ID, "spotify-connect").click()
     wait_for(browser, "#spotify-disconnect")
     upload(browser, url, photo_files["face"])

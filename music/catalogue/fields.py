@@ -12,8 +12,8 @@ from django.core.validators import URLValidator
 
 from music.features import AUDIO_FEATURES, UNIT_INTERVAL_FEATURES
 from music.models import Song
+from music.spotify import SPOTIFY_ID
 
-SPOTIFY_ID = re.compile(r"[0-9A-Za-z]{22}")
 RELEASE_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 # pandas writes a missing number as "nan" when asked to; treat it as empty.
 EMPTY_NUMBERS = {"", "nan"}

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from music import spotify_account as account
-from music.mood import MOODS
+from music.moods import MOODS
 
 register = template.Library()
 
@@ -54,7 +54,7 @@ class SpotifyState:
             return self.request.get_full_path()
         if self.mood:
             return reverse("recommender:more", args=[self.mood])
-        return reverse("faces:home")
+        return reverse("recommender:home")
 
     @cached_property
     def library(self):

@@ -20,8 +20,12 @@ import json
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, urlencode, urlparse
 
+import requests
+from django.urls import reverse
+
+from music import spotify_account as account
 from music.tests.spotify_standin import (
     CLIENT_ID,
     SpotifyStandIn,
@@ -349,3 +353,35 @@ def running_accounts_standin(settings=None, **options):
         yield standin
     finally:
         standin.stop()
+
+
+# For the tests that go through the connect pages ------------------------------
+
+
+@contextmanager
+def running_for_pages(settings):
+    """The stand-in for tests that go through the site's pages (Django's test
+    settings changed for the test: a short timeout, 3 songs a page)."""
+    settings.SPOTIFY_ACCOUNT_TIMEOUT = 5
+    settings.SONGS_PER_PAGE = 3
+    with running_accounts_standin(settings) as standin:
+        yield standin
+
+
+def query_of(url):
+    return {k: v[-1] for k, v in parse_qs(urlparse(url).query).items()}
+
+
+def go_to_spotify_and_back(client, next_url="/songs/happy/more/"):
+    """Connect: our redirect to Spotify, Spotify's redirect back, our callback."""
+    answer = client.get(reverse("spotify:connect"), {"next": next_url})
+    assert answer.status_code == 302
+    spotify = requests.get(answer["Location"], allow_redirects=False, timeout=5)
+    assert spotify.status_code == 302
+    back = urlparse(spotify.headers["Location"])
+    assert back.path == reverse("spotify:callback")
+    return client.get(back.path, query_of(spotify.headers["Location"]))
+
+
+def store_of(client):
+    return account.AccountStore(client.session)

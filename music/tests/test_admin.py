@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from music.features import REQUIRED_FEATURES
 from music.models import HarvestRun, Song
+from music.paging import SONGS_PER_VISIT
 from music.services import refresh_primary_versions
 
 pytestmark = pytest.mark.django_db
@@ -349,16 +350,15 @@ def test_harvest_runs_cannot_be_added(admin_client):
     assert response.status_code == 403
 
 
-def test_changelist_warns_about_moods_thinner_than_a_visit(admin_client, settings):
-    settings.SONGS_PER_PAGE = 1  # a visit pages through 8 songs of a mood
-    for n in range(8):
+def test_changelist_warns_about_moods_thinner_than_a_visit(admin_client):
+    for n in range(SONGS_PER_VISIT):
         make_song(n, predicted_mood="happy")
-    make_song(20, predicted_mood="sad")
+    make_song(SONGS_PER_VISIT + 1, predicted_mood="sad")
 
     response = admin_client.get(CHANGELIST)
 
     (warning,) = [m for m in response.context["messages"] if m.level_tag == "warning"]
-    assert "Fewer songs than a visit pages through (8): calm (0)" in str(warning)
+    assert "Fewer songs than a visit pages through (48): calm (0)" in str(warning)
     assert "sad (1)" in str(warning) and "happy" not in str(warning)
 
 

@@ -8,6 +8,7 @@ from django.core.management import CommandError, call_command
 from moodsite.testing import build_tiny_mood_model as write_mood_model
 from music.features import REQUIRED_FEATURES
 from music.models import Song
+from music.paging import SONGS_PER_VISIT
 
 pytestmark = pytest.mark.django_db
 
@@ -85,14 +86,13 @@ def test_bad_batch_size_is_a_command_error(models_dir):
         run("--batch-size", "0")
 
 
-def test_reports_each_moods_servable_pool_and_flags_thin_ones(models_dir, settings):
-    settings.SONGS_PER_PAGE = 1  # a visit pages through 8 songs of a mood
-    for n in range(9):
+def test_reports_each_moods_servable_pool_and_flags_thin_ones(models_dir):
+    for n in range(SONGS_PER_VISIT + 1):
         make_song(n, valence=0.95, name="Same song" if n < 2 else f"Song {n}")
     # (the two "Same song" rows differ only in id: one song to a listener)
-    make_song(20, valence=0.05)  # sad
+    make_song(SONGS_PER_VISIT + 20, valence=0.05)  # sad
     output = run()
     assert "servable songs per mood (one version of each song):" in output
-    assert "  happy: 8\n" in output  # nine happy songs, two of them one song
-    assert "  sad: 1  <- fewer than the 8 a visit pages through" in output
-    assert "  calm: 0  <- fewer than the 8" in output
+    assert "  happy: 48\n" in output  # 49 happy songs, two of them one song
+    assert "  sad: 1  <- fewer than the 48 a visit pages through" in output
+    assert "  calm: 0  <- fewer than the 48" in output

@@ -83,8 +83,18 @@ def test_missing_optional_column_takes_the_training_mean(model_path, optional):
 
 def test_empty_optional_cells_take_the_training_mean(model_path):
     classifier = MoodClassifier(model_path)
-    frame = songs(key=[None, 7])
-    assert classifier.predict_proba(frame).shape == (2, 4)
+    empty = classifier.predict_proba(songs(key=[None, 7]))
+    filled = classifier.predict_proba(songs(key=[MEANS["key"], 7]))
+    np.testing.assert_allclose(empty, filled)
+
+
+@pytest.mark.parametrize("optional", ["duration_ms", "key"])
+def test_the_tiny_model_reads_the_optional_features(model_path, optional):
+    """So the tests above, which fill them, would see a wrong value."""
+    classifier = MoodClassifier(model_path)
+    low = classifier.predict_proba(songs(**{optional: [0, 0]}))
+    high = classifier.predict_proba(songs(**{optional: [10 * MEANS[optional]] * 2}))
+    assert np.abs(low - high).max() > 0.01
 
 
 def test_optional_features_the_model_does_not_use_may_be_absent(model_path):

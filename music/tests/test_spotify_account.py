@@ -360,19 +360,45 @@ def test_a_rate_limited_save_says_when_to_try_again(store, standin):
     assert standin.user_playlists == {}
 
 
+def a_request(session, method="POST"):
+    return SimpleNamespace(session=session, method=method)
+
+
 def test_taste_for_a_request_waits_a_while_after_spotify_said_no(store, standin):
     connect(store, standin)
-    request = SimpleNamespace(session=store.session)
     standin.add_fault("/v1/me/top/artists", status=429, retry_after=300, times=None)
-    assert account.taste_for_request(request) is None
+    assert account.taste_for_request(a_request(store.session)) is None
     calls = len(standin.requests)
-    assert account.taste_for_request(request) is None  # no new attempt yet
+    assert account.taste_for_request(a_request(store.session)) is None  # not yet
     assert len(standin.requests) == calls
     assert store.get("taste_retry_at") > time.time() + 250
     standin.clear_faults()
     store.set("taste_retry_at", 0)  # the wait is over
-    assert account.taste_for_request(request)["track_ids"] == []
-    assert account.taste_for_request(SimpleNamespace(session=DbSession())) is None
+    assert account.taste_for_request(a_request(store.session))["track_ids"] == []
+    assert account.taste_for_request(a_request(DbSession())) is None
+
+
+def test_a_get_reads_the_stored_taste_and_never_calls_spotify(store, standin):
+    connect(store, standin)
+    standin.set_top(track_ids=[standin.tracks[0]["id"]])
+    calls, songs = len(standin.requests), Song.objects.count()
+    assert account.taste_for_request(a_request(store.session, "GET")) is None
+    assert len(standin.requests) == calls and Song.objects.count() == songs
+    profile = account.taste_for_request(a_request(store.session))  # a POST fetches
+    assert profile["track_ids"] == [standin.tracks[0]["id"]]
+    assert Song.objects.count() == songs + 1  # their new track, held for staff
+    assert account.taste_for_request(a_request(store.session, "GET")) == profile
+
+
+def test_one_request_works_out_the_taste_once(store, standin, monkeypatch):
+    connect(store, standin)
+    asked = []
+    monkeypatch.setattr(
+        account, "_taste_for_request", lambda request: asked.append(request) or {}
+    )
+    request = a_request(store.session, "GET")
+    assert account.taste_for_request(request) == account.taste_for_request(request)
+    assert len(asked) == 1
 
 
 def test_connecting_again_forgets_what_was_learnt_about_the_last_account(

@@ -55,7 +55,7 @@ def test_analyze_answers_faces_mood_songs_and_the_result_url(
 @pytest.mark.usefixtures("stand_in_emotion_model")
 def test_analyze_gives_the_group_for_two_faces(api, all_moods, monkeypatch):
     faces = [face("happy", box=(0, 0, 50, 50)), face("sad", box=(60, 0, 40, 40))]
-    monkeypatch.setattr("recommender.api.analyze_photo", lambda photo: faces)
+    monkeypatch.setattr("faces.services.analyze_photo", lambda photo: faces)
     body = analyze(api, encode_image(_gray())).json()
     assert [f["emotion"] for f in body["faces"]] == ["happy", "sad"]
     assert body["group"]["emotion"] == "happy" and body["music_follows"] == "group"
@@ -219,7 +219,7 @@ def test_analyze_lifts_the_mood_when_asked_and_its_page_shows_the_same_songs(
 ):
     settings.SONGS_PER_PAGE = 2
     monkeypatch.setattr(
-        "recommender.api.analyze_photo", lambda photo: [face("sad", 0.9)]
+        "faces.services.analyze_photo", lambda photo: [face("sad", 0.9)]
     )
     url = reverse("recommender:api-analyze") + "?music=lift"
     photo = SimpleUploadedFile("p.png", encode_image(_gray()))

@@ -15,6 +15,7 @@ from django.test import Client
 from django.urls import reverse
 
 from faces import classifier
+from faces import services as face_services
 from faces.classifier import EMOTIONS
 from faces.images import NOT_AN_IMAGE_MESSAGE, decode_slot
 from moodsite import budget
@@ -210,13 +211,17 @@ def test_a_bad_frame_is_a_400_with_the_message(
 ):
     response = post_frame(client, data)
     assert response.status_code == 400
-    assert response.json() == {"error": message}
+    assert response.json()["error"]["message"] == message
 
 
 def test_no_frame_is_a_400(client):
     response = client.post(URL, {"state": "{}"})
     assert response.status_code == 400
-    assert response.json() == {"error": live.NO_FRAME_MESSAGE}
+    assert response.json()["error"] == {
+        "status": 400,
+        "code": "missing_frame",
+        "message": live.NO_FRAME_MESSAGE,
+    }
 
 
 def test_a_frame_too_big_to_be_live_is_a_400(client, stand_in_emotion_model, encode):
@@ -227,7 +232,7 @@ def test_a_frame_too_big_to_be_live_is_a_400(client, stand_in_emotion_model, enc
     for data in (wide, over, far_over):
         response = post_frame(client, data, name="big.png")
         assert response.status_code == 400
-        assert response.json() == {"error": live.TOO_BIG_MESSAGE}
+        assert response.json()["error"]["message"] == live.TOO_BIG_MESSAGE
 
 
 def test_state_from_the_page_is_checked(client, db, stand_in_emotion_model, face_frame):
@@ -245,14 +250,14 @@ def test_without_the_model_it_is_a_503(client, settings, tmp_path, face_frame):
     classifier.clear_cache()
     response = post_frame(client, face_frame)
     assert response.status_code == 503
-    assert response.json() == {"error": live.UNAVAILABLE_MESSAGE}
+    assert response.json()["error"]["message"] == live.UNAVAILABLE_MESSAGE
 
 
 @pytest.mark.usefixtures("broken_emotion_model")
 def test_a_model_that_fails_or_answers_nan_is_a_503(client, face_frame):
     response = post_frame(client, face_frame)
     assert response.status_code == 503
-    assert response.json() == {"error": live.UNAVAILABLE_MESSAGE}
+    assert response.json()["error"]["message"] == live.UNAVAILABLE_MESSAGE
 
 
 def test_a_process_busy_decoding_answers_503_with_retry_after(
@@ -262,7 +267,7 @@ def test_a_process_busy_decoding_answers_503_with_retry_after(
     with decode_slot():
         response = post_frame(client, face_frame)
     assert response.status_code == 503 and response["Retry-After"]
-    assert "busy" in response.json()["error"]
+    assert "busy" in response.json()["error"]["message"]
 
 
 def test_only_posts_with_the_csrf_token_are_answered(
@@ -271,7 +276,7 @@ def test_only_posts_with_the_csrf_token_are_answered(
     browser = Client(enforce_csrf_checks=True)
     assert browser.get(URL).status_code == 405
     assert post_frame(browser, face_frame).status_code == 403
-    token = browser.get(reverse("faces:home")).cookies["csrftoken"].value
+    token = browser.get(reverse("recommender:home")).cookies["csrftoken"].value
     response = browser.post(
         URL,
         {"frame": SimpleUploadedFile("f.jpg", face_frame)},
@@ -348,7 +353,7 @@ def test_past_the_budget_it_is_a_429_with_retry_after(
     refused = post_frame(client, face_frame)
     assert refused.status_code == 429
     assert refused["Retry-After"] == "1"
-    assert "1 a second" in refused.json()["error"]
+    assert "1 a second" in refused.json()["error"]["message"]
 
     # Someone else still gets through.
     assert post_frame(Client(), face_frame).status_code == 200
@@ -445,7 +450,7 @@ def test_settle_mood_waits_while_frozen():
 def test_the_live_camera_lifts_the_mood_when_asked_and_the_visit_keeps_it(
     client, db, monkeypatch, face_frame, fresh_budgets_and_clock
 ):
-    monkeypatch.setattr(live, "analyze_image", lambda data: [face("sad", 0.9)])
+    monkeypatch.setattr(face_services, "analyze_image", lambda data: [face("sad", 0.9)])
     matched = post_frame(client, face_frame).json()
     assert matched["mood"] == "sad" and matched["music"]["direction"] == "match"
     lifted = post_frame(client, face_frame, music="lift").json()

@@ -1,11 +1,10 @@
 import pytest
 
-from faces.classifier import EMOTIONS
-from music.mood import MOODS
 from recommender.mapping import (
     EMOTION_TO_MOOD,
     LIFT,
     MATCH,
+    check_mapping,
     direction_or_default,
     mood_for,
 )
@@ -27,9 +26,16 @@ def test_each_emotion_maps_to_its_mood(emotion, mood):
     assert mood_for(emotion) == mood
 
 
-def test_mapping_covers_every_emotion_with_known_moods():
-    assert set(EMOTION_TO_MOOD) == set(EMOTIONS)
-    assert set(EMOTION_TO_MOOD.values()) <= set(MOODS)
+def test_a_mapping_missing_an_emotion_is_refused():
+    mapping = dict(EMOTION_TO_MOOD)
+    del mapping["fear"]
+    with pytest.raises(ValueError, match="every emotion"):
+        check_mapping(mapping)
+
+
+def test_a_mapping_to_an_unknown_mood_is_refused():
+    with pytest.raises(ValueError, match="music.moods.MOODS"):
+        check_mapping(EMOTION_TO_MOOD | {"fear": "spooky"})
 
 
 def test_unknown_emotion_is_an_error():

@@ -24,7 +24,7 @@ def blue_sky():
 
 def upload(client, photo):
     data = SimpleUploadedFile("sky.png", encode_image(photo), content_type="image/png")
-    return client.post(reverse("faces:home"), {"photo": data})
+    return client.post(reverse("recommender:home"), {"photo": data})
 
 
 def test_no_face_gives_the_scenes_mood_its_songs_and_a_result_url(client, all_moods):
@@ -109,7 +109,7 @@ def test_someone_elses_scene_is_shown_but_not_corrected(client, all_moods):
 
 
 def test_the_home_page_offers_a_mood_without_a_photo(client, all_moods):
-    home = client.get(reverse("faces:home")).content.decode()
+    home = client.get(reverse("recommender:home")).content.decode()
     assert "or just pick a mood" in home
     for mood in MOODS:
         assert reverse("recommender:mood", args=[mood]) in home
@@ -171,7 +171,7 @@ def encoded(mode, size=(80, 60), format="PNG"):
 )
 def test_odd_faceless_photos_get_a_scene_reading(client, all_moods, data):
     photo = SimpleUploadedFile("odd", data, content_type="image/png")
-    response = client.post(reverse("faces:home"), {"photo": photo})
+    response = client.post(reverse("recommender:home"), {"photo": photo})
     assert response.status_code == 303
     reading = Reading.objects.get()
     assert reading.kind == Reading.SCENE

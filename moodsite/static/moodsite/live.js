@@ -124,7 +124,9 @@
       })
         .then(function (response) {
           return response.json()
-            .catch(function () { return { error: "The site answered " + response.status + "." }; })
+            .catch(function () {
+              return { error: { message: "The site answered " + response.status + "." } };
+            })
             .then(function (data) { handle(response, data, sentAt, mine); });
         })
         .catch(function () {
@@ -142,13 +144,13 @@
       showError("");
       show(data);
     } else if (response.status === 429) {
-      showError(data.error);
+      showError(data.error.message);
       wait = 1000 * (Number(response.headers.get("Retry-After")) || 1);
     } else if (response.status === 400) {
-      showError(data.error);
+      showError(data.error.message);
       wait = 1000;
     } else {
-      showError(data.error || "The live camera stopped: the site answered " + response.status + ".");
+      showError(data.error.message || "The live camera stopped: the site answered " + response.status + ".");
       stop();
       return;
     }

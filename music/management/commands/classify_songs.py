@@ -5,7 +5,8 @@ from django.core.management.base import BaseCommand, CommandError
 from music.classification import classify_songs
 from music.models import Song
 from music.mood import MOODS, ModelNotAvailable, MoodClassifier
-from music.pool import mood_pool_sizes, songs_per_visit
+from music.paging import SONGS_PER_VISIT
+from music.pool import mood_pool_sizes
 
 
 class Command(BaseCommand):
@@ -58,7 +59,7 @@ class Command(BaseCommand):
         if skipped:
             self.stdout.write(f"skipped {skipped} songs without audio features")
         self.stdout.write("servable songs per mood (one version of each song):")
-        threshold = songs_per_visit()
+        threshold = SONGS_PER_VISIT
         for mood, size in mood_pool_sizes().items():
             thin = (
                 f"  <- fewer than the {threshold} a visit pages through"

@@ -10,9 +10,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from music import spotify
+from music.enrichment import Outcome
 from music.feature_providers import (
     PROVIDERS,
-    FeatureOutcome,
     build_provider,
     fetch_batches,
 )
@@ -69,7 +69,7 @@ class Command(BaseCommand):
             max_retry_after=settings.SPOTIFY_MAX_RETRY_AFTER,
             warn=lambda m: self.stderr.write(m),
         )
-        outcome, found = FeatureOutcome(), {}
+        outcome, found = Outcome(), {}
         try:
             for _, features in fetch_batches(source, policy, ids, outcome):
                 found.update(features)

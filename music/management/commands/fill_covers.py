@@ -1,9 +1,7 @@
 """manage.py fill_covers: a cover for every song that has none."""
 
-import os
-
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from music import spotify
 from music.covers import (
@@ -12,10 +10,13 @@ from music.covers import (
     songs_needing_covers,
     source_answers,
 )
+from music.management.commands._fill import FillCommand
 from music.retrying import RetryPolicy
 
 
-class Command(BaseCommand):
+class Command(FillCommand):
+    command_name = "fill_covers"
+
     help = (
         "Find covers for songs without one: Spotify's tracks endpoint when Spotify "
         "credentials are set and the app may call it, otherwise Spotify's oEmbed "
@@ -111,26 +112,19 @@ class Command(BaseCommand):
             progress=self.report if progress else None,
             every=progress or 50,
         )
-        self.stdout.write(
+        self.summarize(
             f"covers: {outcome.found} found, {outcome.missing} without one, "
-            f"{len(outcome.errors)} failed batches."
+            f"{len(outcome.errors)} failed batches.",
+            outcome,
         )
-        for error in outcome.errors:
-            self.warn(f"  {error}")
-        if outcome.stopped:
-            raise CommandError(
-                f"Stopped, {outcome.stopped}. Covers found are stored; run "
-                "fill_covers again later to continue.",
-                returncode=os.EX_TEMPFAIL,
-            )
-        if outcome.errors:
-            raise CommandError("Some covers could not be asked for; run it again.")
+        self.finish(
+            outcome,
+            kept="Covers found are stored",
+            again="Some covers could not be asked for; run it again.",
+        )
 
     def report(self, done, total, outcome):
         self.stdout.write(
             f"covers: {done} of {total} songs asked, {outcome.found} found.",
         )
         self.stdout.flush()
-
-    def warn(self, message):
-        self.stderr.write(self.style.WARNING(message))

@@ -1,9 +1,7 @@
 """manage.py fill_features: audio features for songs that have none."""
 
-import os
-
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
 from music import spotify
 from music.classification import classify_or_warn
@@ -13,10 +11,13 @@ from music.feature_providers import (
     fill_features,
     songs_needing_features,
 )
+from music.management.commands._fill import FillCommand
 from music.retrying import RetryPolicy
 
 
-class Command(BaseCommand):
+class Command(FillCommand):
+    command_name = "fill_features"
+
     help = (
         "Ask the features provider (FEATURES_PROVIDER, or --provider) for the audio "
         "features of songs that have none, store them batch by batch, then classify "
@@ -53,14 +54,11 @@ class Command(BaseCommand):
         )
         songs = songs_needing_features(retry_checked=retry)
         outcome = fill_features(features, policy, songs, limit=limit)
-        self.stdout.write(
+        self.summarize(
             f"{features.name}: features for {outcome.found} songs, "
-            f"{outcome.missing} unknown to it, {len(outcome.errors)} failed batches."
+            f"{outcome.missing} unknown to it, {len(outcome.errors)} failed batches.",
+            outcome,
         )
-        for error in outcome.errors:
-            self.warn(f"  {error}")
-        if outcome.refused:
-            self.warn(outcome.refused)
         if not no_classify and outcome.found:
             counts, warning = classify_or_warn()
             if warning:
@@ -68,16 +66,8 @@ class Command(BaseCommand):
             else:
                 moods = ", ".join(f"{mood} {count}" for mood, count in counts.items())
                 self.stdout.write(f"classified: {moods}")
-        if outcome.stopped:
-            raise CommandError(
-                f"Stopped, {outcome.stopped}. What was found is stored; run "
-                "fill_features again later to continue.",
-                returncode=os.EX_TEMPFAIL,
-            )
-        if outcome.refused or outcome.errors:
-            raise CommandError(
-                "Some songs could not be asked about; run it again later."
-            )
-
-    def warn(self, message):
-        self.stderr.write(self.style.WARNING(message))
+        self.finish(
+            outcome,
+            kept="What was found is stored",
+            again="Some songs could not be asked about; run it again later.",
+        )

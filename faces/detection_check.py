@@ -1,8 +1,9 @@
 """The detection check's photos: faces at known places, and photos with none.
 
 Used by faces/tests/test_detection_check.py (which pins the figures) and by
-benchmarks/face_benchmark.py (which prints them). Every photo is built from
-scikit-image's sample images, so nothing is downloaded.
+benchmarks/face_benchmark.py (which prints them); the site never imports it.
+Every photo is built from scikit-image's sample images (a dev requirement), so
+nothing is downloaded.
 
 - The astronaut alone at several sizes (her face box is known).
 - Group pictures: her head pasted several times at one face width (40-260 px)

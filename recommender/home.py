@@ -2,25 +2,20 @@
 
 import base64
 import io
-import logging
 
 from django.db import DatabaseError
 from django.shortcuts import render
 from PIL import Image
 
-from faces.analysis import analyze_photo
-from faces.classifier import VISITOR_MESSAGE, ModelNotAvailable
 from faces.forms import PhotoUploadForm
-from faces.images import Busy
 from faces.scene import SceneModelNotAvailable
+from faces.services import ModelMissing, PhotoError, read_photo
 from moodsite.database import is_outage
-from moodsite.errors import RETRY_AFTER, songs_unavailable
-from music.mood import MOODS
+from moodsite.errors import songs_unavailable
+from music.moods import MOODS
+from music.spotify_account import taste_for_request
 from recommender import services, throttle, visit
-from recommender.mapping import mood_for
 from recommender.views import reading_url, see_other
-
-logger = logging.getLogger(__name__)
 
 
 def home(request):
@@ -39,25 +34,11 @@ def home(request):
         response["Retry-After"] = str(wait)
         return response
 
-    form = PhotoUploadForm(request.POST, request.FILES)
     try:
-        valid = form.is_valid()  # decodes the photo
-    except Busy as busy:
-        response = _home_with_notice(request, busy.message, status=503)
-        response["Retry-After"] = str(RETRY_AFTER)
-        return response
-    if not valid:
-        context = {"form": form, "moods": MOODS}
-        return render(request, "faces/home.html", context, status=400)
-
-    photo = form.take_photo()
-    try:
-        faces = analyze_photo(photo)
-    except ModelNotAvailable as error:
-        # The details (paths, what to run) are for the operator, not the visitor.
-        logger.error("Emotion model unavailable: %s", error)
-        context = {"message": VISITOR_MESSAGE}
-        return render(request, "faces/unavailable.html", context, status=503)
+        read = read_photo(request.FILES.get("photo"))
+    except PhotoError as error:
+        return _refused(request, error)
+    photo, faces = read.photo, read.faces
     if not faces:
         return _scene(request, photo)
     try:
@@ -65,11 +46,16 @@ def home(request):
     except DatabaseError as error:
         if not is_outage(error):
             raise
-        # The photo was read; only the songs (and the result URL) need the database.
-        emotion = faces[0].emotion
-        mood = mood_for(emotion, visit.direction(request.session))
-        return songs_unavailable(request, emotion=emotion, mood=mood)
+        # The photo was read; only the songs (and the result URL) need the
+        # database. The page names what the result page would have followed
+        # (the group blend for a group photo).
+        unsaved = services.new_reading(faces=faces, image_size=photo.size)
+        pick = unsaved.pick(direction=visit.direction(request.session))
+        return songs_unavailable(request, emotion=pick.emotion, mood=pick.mood)
     visit.remember_own_reading(request.session, reading.pk)
+    # A connected listener whose taste is not known yet (Spotify said no at
+    # connection time) gets it fetched here: the result page's GET only reads it.
+    taste_for_request(request)
     direction = visit.direction(request.session)
     return see_other(reading_url(reading, direction=direction))
 
@@ -93,6 +79,20 @@ def _scene(request, photo):
         return songs_unavailable(request, mood=mood)
     visit.remember_own_reading(request.session, reading.pk)
     return see_other(reading_url(reading))
+
+
+def _refused(request, error):
+    """A PhotoError as the upload page shows it."""
+    if isinstance(error, ModelMissing):
+        context = {"message": error.message}
+        return render(request, "faces/unavailable.html", context, status=503)
+    if error.form is not None:  # the form says what was wrong with the file
+        context = {"form": error.form, "moods": MOODS}
+        return render(request, "faces/home.html", context, status=400)
+    response = _home_with_notice(request, error.message, status=error.status)
+    if error.retry_after is not None:
+        response["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _home_with_notice(request, message, *, status):

@@ -1,4 +1,4 @@
-"""recommender.taste: the listener's profile, and songs of their taste first."""
+"""recommender.selection with a listener's taste (music.taste): their songs first."""
 
 import random
 from types import SimpleNamespace
@@ -7,92 +7,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from moodsite.testing import make_song
-from recommender import taste
+from moodsite.testing import listener_profile, make_song
 from recommender.selection import Place, next_songs, songs_shown
 
-
-def song(artists="", genre=""):
-    return SimpleNamespace(artists=artists, genre=genre)
-
-
-PROFILE = taste.build_profile(
-    [
-        {"id": "a1", "name": "Tyler, The Creator", "genres": ["hip hop", "rap"]},
-        {"id": "a2", "name": "Björk", "genres": ["art pop", "icelandic pop"]},
-        {"id": "a3", "name": "Röyksopp", "genres": []},
-    ],
-    [
-        {"id": "t1", "artists": [{"name": "Artist 1"}, {"name": "Björk"}]},
-        {"id": "t2", "artists": [{"name": "  Somebody   Else "}]},
-        {"id": "t1", "artists": []},
-    ],
-)
-
-
-def test_the_profile_keeps_artists_genres_and_tracks_once_in_order():
-    assert PROFILE == {
-        "artist_names": [
-            "tyler, the creator",
-            "björk",
-            "röyksopp",
-            "artist 1",
-            "somebody else",
-        ],
-        "genres": ["hip hop", "rap", "art pop", "icelandic pop"],
-        "track_ids": ["t1", "t2"],
-    }
-
-
-def test_an_empty_profile_is_empty():
-    assert taste.is_empty(taste.build_profile([], []))
-    assert taste.is_empty(None)
-    assert not taste.is_empty(PROFILE)
-
-
-@pytest.mark.parametrize(
-    "artists, genre, rank",
-    [
-        ("Tyler, The Creator", "", taste.BY_ARTIST),
-        ("Frank Ocean, Tyler, The Creator", "", taste.BY_ARTIST),
-        ("BJÖRK", "", taste.BY_ARTIST),
-        ("Somebody Else, Guest", "", taste.BY_ARTIST),
-        ("Artist 1", "", taste.BY_ARTIST),
-        ("Artist 12", "", None),  # not "Artist 1"
-        ("The Creator", "", None),  # not a whole name
-        ("Nobody", "rap", taste.BY_GENRE),
-        ("Nobody", "Art Pop", taste.BY_GENRE),
-        ("Nobody", "pop", taste.BY_GENRE_FAMILY),
-        ("Nobody", "dance pop", taste.BY_GENRE_FAMILY),
-        ("Nobody", "rock", None),
-        ("Nobody", "", None),
-    ],
-)
-def test_taste_rank(artists, genre, rank):
-    assert taste.taste_rank(song(artists, genre), PROFILE) == rank
-
-
-def test_matches_come_first_best_first_and_others_keep_their_order():
-    songs = [
-        song("Nobody", "rock"),
-        song("Nobody", "pop"),
-        song("Nobody", "rap"),
-        song("Björk"),
-        song("Someone"),
-        song("Röyksopp", "rock"),
-    ]
-    ordered = taste.put_taste_first(songs, PROFILE)
-    assert ordered == [songs[3], songs[5], songs[2], songs[1], songs[0], songs[4]]
-    assert taste.order_by_taste(songs, PROFILE) == ordered[:4]
-
-
-def test_without_genres_only_artists_count():
-    profile = taste.build_profile([{"name": "Björk", "genres": []}], [])
-    assert taste.taste_rank(song("Nobody", "pop"), profile) is None
-    assert taste.taste_rank(song("Björk", "pop"), profile) == taste.BY_ARTIST
-
-
-# In selection ---------------------------------------------------------------------
+PROFILE = listener_profile()
 
 
 @pytest.fixture
@@ -174,14 +92,6 @@ def test_a_match_excluded_after_the_lookup_is_not_shown(pool):
     page = next_songs("happy", Place(seed=0), 3, prefer=PROFILE)
     assert page.songs[:2] == [pool.by_artist[1], pool.by_genre]
     assert pool.by_artist[0] not in page.songs
-
-
-def test_the_cache_key_follows_the_profile():
-    other = taste.build_profile([{"id": "a9", "name": "Somebody"}], [])
-    assert taste.profile_key(PROFILE) == taste.profile_key(
-        dict(reversed(PROFILE.items()))
-    )
-    assert taste.profile_key(PROFILE) != taste.profile_key(other)
 
 
 def walk(mood, place, pages, count, prefer=None):

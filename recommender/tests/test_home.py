@@ -25,11 +25,11 @@ def pool(make_songs):
 
 def upload(client, data, name="photo.png", content_type="image/png"):
     photo = SimpleUploadedFile(name, data, content_type=content_type)
-    return client.post(reverse("faces:home"), {"photo": photo})
+    return client.post(reverse("recommender:home"), {"photo": photo})
 
 
 def test_home_shows_the_upload_form(client, db):
-    response = client.get(reverse("faces:home"))
+    response = client.get(reverse("recommender:home"))
     assert response.status_code == 200
     assert (
         b'type="file"' in response.content
@@ -134,7 +134,7 @@ def test_bad_files_are_400_with_a_message_and_store_nothing(
 
 
 def test_missing_file_field_is_400(client, db):
-    response = client.post(reverse("faces:home"), {})
+    response = client.post(reverse("recommender:home"), {})
     assert response.status_code == 400
     assert b"Please choose a photo" in response.content
 
