@@ -166,7 +166,7 @@ def test_once_the_database_is_known_down_its_pages_answer_at_once(
     for _ in range(5):
         assert_songs_unavailable(more_songs(client))
     assert time.monotonic() - started < 1.0  # not 5 x the connect timeout
-    home = client.get(reverse("faces:home"))
+    home = client.get(reverse("recommender:home"))
     assert home.status_code == 200
 
     # After a while one request tries the server again (and waits again).

@@ -101,7 +101,7 @@ def test_a_landscape_gets_the_scenes_mood_songs_and_one_tap_moods(
 
 def test_a_mood_can_be_picked_without_a_photo(site):
     browser, url = site
-    browser.get(url + reverse("faces:home"))
+    browser.get(url + reverse("recommender:home"))
     browser.find_element(By.LINK_TEXT, "Happy").click()
     wait_until(
         browser, lambda b: b.find_element(By.TAG_NAME, "h1").text == "You picked happy"
