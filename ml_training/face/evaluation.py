@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from sklearn.metrics import classification_report, confusion_matrix
 
 from faces.classifier import EMOTIONS
+from ml_training import metrics
 
 CALIBRATION_BINS = 15
 BATCH = 512
@@ -45,51 +45,17 @@ def default_ckplus_path(fer_path):
 
 
 def expected_calibration_error(probabilities, labels, bins=CALIBRATION_BINS):
-    """The gap between confidence and accuracy, averaged over equal-width
-    confidence bins weighted by their faces (Guo et al. 2017): 0 is perfectly
-    calibrated; the site shows these probabilities as bars, so it matters."""
-    confidence = probabilities.max(axis=1)
-    correct = probabilities.argmax(axis=1) == labels
-    edges = np.linspace(0.0, 1.0, bins + 1)
-    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)
-    error = 0.0
-    for b in range(bins):
-        members = which == b
-        if members.any():
-            gap = abs(correct[members].mean() - confidence[members].mean())
-            error += members.mean() * gap
-    return float(error)
+    return metrics.reliability(probabilities, labels, bins)[0]
 
 
 def measure(probabilities, labels, subjects=None):
     """Accuracy, per-class figures, confusion matrix and calibration; per
     subject where the set says who is who."""
     predicted = probabilities.argmax(axis=1)
-    classes = list(range(len(EMOTIONS)))
-    report = classification_report(
-        labels,
-        predicted,
-        labels=classes,
-        target_names=EMOTIONS,
-        output_dict=True,
-        zero_division=0,
-    )
     figures = {
         "faces": int(len(labels)),
-        "accuracy": round(float((predicted == labels).mean()), 4),
-        "per_class": {
-            name: {
-                key: round(float(report[name][key]), 4)
-                for key in ("precision", "recall", "f1-score", "support")
-            }
-            for name in EMOTIONS
-        },
-        "confusion_matrix": confusion_matrix(
-            labels, predicted, labels=classes
-        ).tolist(),
-        "expected_calibration_error": round(
-            expected_calibration_error(probabilities, labels), 4
-        ),
+        **metrics.classification_figures(probabilities, labels, EMOTIONS),
+        "expected_calibration_error": expected_calibration_error(probabilities, labels),
         # How often the model says neutral against how often faces are:
         # a reading that hides in neutral swallows angry, sad and fear.
         "neutral_answers": int((predicted == EMOTIONS.index("neutral")).sum()),

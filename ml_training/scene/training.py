@@ -21,10 +21,9 @@ from pathlib import Path
 import keras
 import numpy as np
 from numpy.lib.format import open_memmap
-from sklearn.metrics import classification_report, confusion_matrix
 from tqdm import tqdm
 
-from ml_training import artifacts
+from ml_training import artifacts, metrics
 from ml_training.face.training import CheckpointEachEpoch
 from ml_training.scene import backbone
 from ml_training.scene.data import (
@@ -315,47 +314,10 @@ def train_scene_model(config):
     return publish(model, scenes, x_val, y_val, rows_val, states, config, started)
 
 
-def expected_calibration_error(probabilities, labels, bins=10):
-    """Mean |accuracy - confidence| over equal-width confidence bins, weighted
-    by how many photos each holds; also the bins, for the reliability plot."""
-    confidence = probabilities.max(axis=1)
-    correct = probabilities.argmax(axis=1) == labels
-    edges = np.linspace(0, 1, bins + 1)
-    rows, error = [], 0.0
-    for low, high in zip(edges[:-1], edges[1:], strict=True):
-        inside = (confidence > low) & (confidence <= high)
-        if not inside.any():
-            continue
-        accuracy, mean = float(correct[inside].mean()), float(confidence[inside].mean())
-        error += inside.mean() * abs(accuracy - mean)
-        rows.append([round(mean, 4), round(accuracy, 4), int(inside.sum())])
-    return round(float(error), 4), rows
-
-
 def evaluate(probabilities, labels):
-    predicted = probabilities.argmax(axis=1)
-    indices = list(range(len(MOODS)))
-    report = classification_report(
-        labels,
-        predicted,
-        labels=indices,
-        target_names=MOODS,
-        output_dict=True,
-        zero_division=0,
-    )
-    ece, bins = expected_calibration_error(probabilities, labels)
+    ece, bins = metrics.reliability(probabilities, labels)
     return {
-        "accuracy": round(float((predicted == labels).mean()), 4),
-        "per_class": {
-            mood: {
-                key: round(float(report[mood][key]), 4)
-                for key in ("precision", "recall", "f1-score", "support")
-            }
-            for mood in MOODS
-        },
-        "confusion_matrix": confusion_matrix(
-            labels, predicted, labels=indices
-        ).tolist(),
+        **metrics.classification_figures(probabilities, labels, MOODS),
         "ece": ece,
         "reliability": bins,
         "log_loss": round(

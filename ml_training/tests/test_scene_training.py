@@ -13,7 +13,6 @@ from ml_training.scene.training import (
     REPORT_FILE,
     TFLITE_FILE,
     SceneTrainingConfig,
-    expected_calibration_error,
     train_scene_model,
 )
 from music.mood import MOODS
@@ -93,14 +92,3 @@ def test_a_tiny_run_publishes_and_resumes(tmp_path):
     resumed = train_scene_model(config)
     assert resumed["training"]["classifier"]["epochs"] == 1  # done: not rerun
     assert resumed["training"]["fine-tune"]["epochs"] == 2
-
-
-def test_calibration_error_of_a_calibrated_and_an_overconfident_model():
-    labels = np.array([0, 0, 0, 0, 1, 1, 1, 1, 1, 1])
-    # 60% confident and right 60% of the time (the 1s): calibrated.
-    calibrated = np.tile([0.4, 0.6, 0.0, 0.0], (10, 1))
-    assert expected_calibration_error(calibrated, labels)[0] == pytest.approx(0.0)
-    overconfident = np.tile([0.0, 1.0, 0.0, 0.0], (10, 1))
-    error, bins = expected_calibration_error(overconfident, labels)
-    assert error == pytest.approx(0.4)
-    assert bins == [[1.0, 0.6, 10]]
