@@ -143,7 +143,7 @@ def latency_per_face(candidate, faces, batch_size, calls):
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    default_data = settings.BASE_DIR.parent / "shared" / "data" / "fer2013"
+    default_data = settings.SHARED_DATA_DIR / "fer2013"
     parser.add_argument("--data", default=default_data / "fer2013.npz", type=Path)
     parser.add_argument("--models-dir", default=settings.MODELS_DIR, type=Path)
     parser.add_argument("--fer-dir", help="fer's package data folder (optional)")

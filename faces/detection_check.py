@@ -15,11 +15,11 @@ nothing is downloaded.
 
 import io
 from dataclasses import dataclass
-from pathlib import Path
 
 import cv2
 import numpy as np
 import skimage.data
+from django.conf import settings
 from PIL import Image
 
 # The astronaut's face in skimage.data.astronaut() (512 x 512), as the cascade
@@ -60,7 +60,7 @@ MORE_FACELESS_SAMPLES = (
 )
 BACKGROUNDS = ("rocket", "coffee", "hubble_deep_field", "brick")
 IOU_MATCH = 0.3
-FER2013 = Path(__file__).resolve().parents[3] / "shared/data/fer2013/fer2013.npz"
+FER2013 = settings.SHARED_DATA_DIR / "fer2013" / "fer2013.npz"
 PUBLIC_TEST = 1  # FER2013's `usage` code for PublicTest
 # A FER2013 face (48 px, cropped tight) upscaled to CANVAS_FACE px in the
 # middle of a plain CANVAS_SIDE px photo.

@@ -45,6 +45,12 @@ def database_settings(url, *, connect_timeout, statement_timeout_ms):
         options.setdefault(
             "init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
         )
+        # A transaction takes the write lock when it begins: a deferred one
+        # that read and then writes while another process committed fails at
+        # once with "database is locked" instead of waiting `timeout`, which
+        # let budget checks from several processes through (the database
+        # cache's add() reads, then inserts).
+        options.setdefault("transaction_mode", "IMMEDIATE")
     return config
 
 

@@ -20,6 +20,11 @@ from django.core.exceptions import ImproperlyConfigured
 from moodsite.database import database_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# The project's data sets (FER2013, CK+, scenes, songs) live beside the
+# repository, never in it: training, checks and benchmarks read them here.
+SHARED_DATA_DIR = Path(
+    os.environ.get("SHARED_DATA_DIR", BASE_DIR.parent / "shared" / "data")
+)
 
 
 def envbool(name, default):

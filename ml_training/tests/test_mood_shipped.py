@@ -16,7 +16,7 @@ from ml_training.artifacts import file_sha256
 from ml_training.mood.training import TrainingOptions, prepare
 from music.mood import MoodClassifier
 
-SONGS = settings.BASE_DIR.parent / "shared" / "data" / "songs"
+SONGS = settings.SHARED_DATA_DIR / "songs"
 SHIPPED = settings.BASE_DIR / "saved_models" / "mood_model.keras"
 # Leakage-free baselines on data_moods (README_mood.md): MLP(8) 81.3%,
 # logistic regression 80.6%, gradient boosting 81.8%. The shipped model must

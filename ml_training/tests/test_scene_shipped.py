@@ -14,7 +14,7 @@ from music.mood import MOODS
 
 SHIPPED = settings.BASE_DIR / "saved_models" / scene.TFLITE_FILE
 REPORT = settings.BASE_DIR / "saved_models" / scene.REPORT_FILE
-SCENES = settings.BASE_DIR.parent / "shared" / "data" / "scenes"
+SCENES = settings.SHARED_DATA_DIR / "scenes"
 # What the shipped model must not fall below on the validation split: above
 # the colour-statistics baseline and level with frozen features + logistic
 # regression there (benchmarks/scene_benchmark.py).

@@ -103,7 +103,9 @@ def test_processes_share_one_budget_in_the_database_cache(tmp_path):
         check=True,
         timeout=120,
     )
-    assert spend_in_processes(env) == 30  # of 80 tried, never 31
+    # Eight processes at once: with SQLite's deferred transactions some of
+    # the cache's add() calls failed "database is locked" and were let through.
+    assert spend_in_processes(env, processes=8) == 30  # of 160 tried, never 31
 
 
 @needs_redis

@@ -11,7 +11,7 @@ from music.models import Song
 
 pytestmark = pytest.mark.django_db
 
-SONGS_DATA = settings.BASE_DIR.parent / "shared" / "data" / "songs"
+SONGS_DATA = settings.SHARED_DATA_DIR / "songs"
 
 
 def run(*args):

@@ -5,7 +5,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-SONGS_DATA = settings.BASE_DIR.parent / "shared" / "data" / "songs"
+SONGS_DATA = settings.SHARED_DATA_DIR / "songs"
 
 
 class Command(BaseCommand):

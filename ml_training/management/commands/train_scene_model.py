@@ -4,7 +4,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-DEFAULT_DATA = settings.BASE_DIR.parent / "shared" / "data" / "scenes"
+DEFAULT_DATA = settings.SHARED_DATA_DIR / "scenes"
 
 
 class Command(BaseCommand):
