@@ -6,6 +6,19 @@ Behind a proxy, the proxy (or the server in front, e.g. gunicorn's
 from the real address.
 """
 
+import ipaddress
+
 
 def client_address(request):
+    """A key for the client's budgets: its address, or "unknown"."""
     return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def client_ip(request):
+    """The client's IP address where a record stores one (django-axes's sign-in
+    log, an IP column on PostgreSQL), or None when the server gave none (a unix
+    socket, a request made in code): "unknown" is not an address to store."""
+    try:
+        return str(ipaddress.ip_address(request.META.get("REMOTE_ADDR", "")))
+    except ValueError:
+        return None

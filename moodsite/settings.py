@@ -199,7 +199,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin_locked.html"
 # The address is REMOTE_ADDR, as for the site's other limits (X-Forwarded-For
 # can be forged; a proxy in front must set REMOTE_ADDR).
-AXES_CLIENT_IP_CALLABLE = "moodsite.clients.client_address"
+AXES_CLIENT_IP_CALLABLE = "moodsite.clients.client_ip"
 
 _VALIDATORS = "django.contrib.auth.password_validation"
 AUTH_PASSWORD_VALIDATORS = [
