@@ -1,5 +1,6 @@
 # moodsite: `make run` serves the site, `make test` runs the whole suite,
-# `make bench` measures it (benchmarks/; minutes, prints tables, writes JSON).
+# `make bench` measures it (benchmarks/; minutes, prints tables, writes JSON
+# to benchmarks/results/ and Markdown to docs/benchmarks/).
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
@@ -52,15 +53,19 @@ endif
 
 # HTTP load (wrk on gunicorn), the pool query on PostgreSQL, a short soak and
 # the upload memory figure. BENCH_SECONDS per wrk run; SOAK_SECONDS for the soak
-# (600 for the full 10 minutes).
+# (600 for the full 10 minutes). Each script writes its table as Markdown into
+# BENCH_DOCS, one generated file each, which docs/performance.md links to: run
+# it on an otherwise idle machine (the files record the load average).
 BENCH_SECONDS ?= 10
 SOAK_SECONDS ?= 60
+BENCH_DOCS ?= docs/benchmarks
 bench: venv
-	$(BIN)/python benchmarks/http_load.py --duration $(BENCH_SECONDS)
-	$(BIN)/python benchmarks/pool_query.py
-	$(BIN)/python benchmarks/song_pool_scale.py --json benchmarks/results/song_pool_scale.json
-	$(BIN)/python benchmarks/soak.py --duration $(SOAK_SECONDS)
-	$(BIN)/python benchmarks/upload_memory.py
+	$(BIN)/python benchmarks/http_load.py --duration $(BENCH_SECONDS) --markdown $(BENCH_DOCS)
+	$(BIN)/python benchmarks/pool_query.py --markdown $(BENCH_DOCS)
+	$(BIN)/python benchmarks/song_pool_scale.py --json benchmarks/results/song_pool_scale.json \
+		--markdown $(BENCH_DOCS)
+	$(BIN)/python benchmarks/soak.py --duration $(SOAK_SECONDS) --markdown $(BENCH_DOCS)
+	$(BIN)/python benchmarks/upload_memory.py --markdown $(BENCH_DOCS)
 
 # Style, and the one-way app graph (pyproject.toml's [tool.importlinter]).
 lint: venv

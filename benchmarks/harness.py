@@ -1,5 +1,6 @@
 """What the HTTP, soak and pool benchmarks share: a seeded database, a throwaway
-PostgreSQL, gunicorn on loopback with DEBUG off, wrk runs, and result tables.
+PostgreSQL, gunicorn on loopback with DEBUG off, wrk runs, and result tables
+(printed, as JSON in benchmarks/results/, and as Markdown for docs/benchmarks/).
 
 Only the standard library here: the scripts drive the site from outside, as a
 client would, and run Django only in subprocesses (or, for the pool benchmark,
@@ -13,6 +14,7 @@ import os
 import platform
 import random
 import secrets
+import shlex
 import shutil
 import socket
 import statistics
@@ -29,6 +31,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 CATALOGUE = REPO.parent / "shared" / "data" / "songs" / "spotify_songs.csv"
 PYTHON = sys.executable
 MOODS = ("calm", "happy", "energetic", "sad")
+# The load when the script started, before it added its own.
+STARTING_LOAD = os.getloadavg()
 
 
 def free_port():
@@ -307,6 +311,8 @@ def wrk(url, script, *, connections, duration, headers=(), script_args=()):
 
 
 def machine():
+    """The CPU, its cores, Python, and the 1-minute load average at the script's
+    start and now: timings taken beside other work are not comparable."""
     cpus = os.cpu_count()
     model = ""
     with contextlib.suppress(OSError):
@@ -314,8 +320,11 @@ def machine():
             if line.startswith("model name"):
                 model = line.split(":", 1)[1].strip()
                 break
-    load = os.getloadavg()[0]
-    return f"{model or platform.processor()}, {cpus} cores, load average {load:.1f}"
+    return (
+        f"{model or platform.processor()}, {cpus} CPUs, "
+        f"Python {platform.python_version()}, load average "
+        f"{STARTING_LOAD[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
+    )
 
 
 def print_table(rows, columns):
@@ -327,13 +336,63 @@ def print_table(rows, columns):
         )
 
 
+def now():
+    return datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
+
+
 def write_json(name, payload):
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / f"{name}.json"
-    now = datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds")
-    payload = {"machine": machine(), "when": now} | payload
+    payload = {"machine": machine(), "when": now()} | payload
     path.write_text(json.dumps(payload, indent=2) + "\n")
     print(f"\nwrote {path.relative_to(REPO)}")
+
+
+def add_markdown_option(parser):
+    parser.add_argument(
+        "--markdown",
+        type=Path,
+        metavar="FOLDER",
+        help="also write the table as FOLDER/<script>.md (make bench: docs/benchmarks)",
+    )
+
+
+def markdown_table(rows, columns):
+    """`rows` (dicts) as a Markdown table of `columns`, in that order."""
+
+    def cell(value):
+        return str(value).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(cell(c) for c in columns) + " |"]
+    lines.append("|" + "---|" * len(columns))
+    for row in rows:
+        lines.append("| " + " | ".join(cell(row.get(c, "")) for c in columns) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_markdown(folder, name, title, rows, columns, *, notes=""):
+    """Write FOLDER/NAME.md: a line saying it is generated (the command, when,
+    on what machine), the title, `notes` and the table. Nothing without a folder."""
+    if folder is None:
+        return None
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.md"
+    script = Path(sys.argv[0]).resolve()
+    with contextlib.suppress(ValueError):
+        script = script.relative_to(REPO)
+    command = shlex.join(["python", str(script), *sys.argv[1:]])
+    header = (
+        f"*Generated, do not edit: `{command}` (`make bench` runs it) wrote this "
+        f"on {now()}; machine: {machine()}.*\n"
+    )
+    body = [header, f"# {title}\n"]
+    if notes:
+        body.append(notes.strip() + "\n")
+    body.append(markdown_table(rows, columns))
+    path.write_text("\n".join(body))
+    print(f"wrote {path}")
+    return path
 
 
 def median_p95(samples_ms):

@@ -5,7 +5,8 @@
 
 For each gunicorn worker class and each target, wrk runs at each concurrency;
 the script prints req/s, p50/p95/p99 latency and errors, and writes
-benchmarks/results/http_load.json. The pool is spotify_songs.csv imported and
+benchmarks/results/http_load.json (and, with --markdown FOLDER, the table as
+FOLDER/http_load.md). The pool is spotify_songs.csv imported and
 classified by the site's own commands (synthetic songs with --songs N or when
 the catalogue is absent), in SQLite.
 
@@ -132,6 +133,7 @@ def main():
     parser.add_argument("--duration", type=int, default=10, help="seconds per run")
     parser.add_argument("--songs", type=int, help="synthetic songs, not the CSV")
     parser.add_argument("--target", action="append", type=parse_target)
+    harness.add_markdown_option(parser)
     args = parser.parse_args()
     targets = args.target or [parse_target(t) for t in DEFAULT_TARGETS]
     concurrencies = [int(c) for c in args.concurrency.split(",")]
@@ -175,6 +177,17 @@ def main():
             "targets": [f"{n}={k}:{p}" for n, k, p in targets],
             "runs": rows,
         },
+    )
+    harness.write_markdown(
+        args.markdown,
+        "http_load",
+        "HTTP load (wrk against gunicorn, DEBUG off, 127.0.0.1)",
+        rows,
+        COLUMNS,
+        notes=f"Pool: {pool}. {args.duration} s per wrk run after a 2 s warm-up; "
+        "the photo throttle is off (`ANALYSES_PER_MINUTE=0`). Targets: "
+        + ", ".join(f"`{n}` = {k} `{p}`" for n, k, p in targets)
+        + ". Errors count connect, read, write, timeout and non-2xx/3xx answers.",
     )
 
 

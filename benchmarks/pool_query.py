@@ -11,7 +11,8 @@ bands) at the top, middle and end of a mood's pool as a visit's walk does
 fetching a page's songs by id, counting the pool (only when a visit used it
 up; cached), and a connected listener's taste matches (150 artists): looked up
 on their first page, then cached ids. Prints median/p95 per query and size
-and EXPLAIN ANALYZE of the ranking read; writes benchmarks/results/pool_query.json.
+and EXPLAIN ANALYZE of the ranking read; writes benchmarks/results/pool_query.json
+(and, with --markdown FOLDER, the table as FOLDER/pool_query.md).
 """
 
 import argparse
@@ -125,11 +126,22 @@ def measure(count, repeats):
     return size, rows, plans
 
 
+def by_query(rows):
+    """One row per query, a "median / p95" column per pool size."""
+    table = {}
+    for row in rows:
+        query = row["query"]
+        line = table.setdefault(query, {"query (ms, median / p95)": query})
+        line[f"{row['songs']:,} songs"] = f"{row['median_ms']} / {row['p95_ms']}"
+    return list(table.values())
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="10000,100000,1000000")
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--database-url", help="an existing, empty database")
+    harness.add_markdown_option(parser)
     args = parser.parse_args()
     sizes = [int(size) for size in args.sizes.split(",")]
 
@@ -156,6 +168,21 @@ def main():
                 "rows": rows,
                 "plans": plans,
             },
+        )
+        from django.db import connection
+
+        table = by_query(rows)
+        harness.write_markdown(
+            args.markdown,
+            "pool_query",
+            "Song-pool queries on PostgreSQL",
+            table,
+            list(table[0]),
+            notes=f"Synthetic songs copied into PostgreSQL "
+            f"{connection.pg_version // 10000}; {args.repeats} timings "
+            f"per query, the {MOOD} pool. What a page of *More songs* reads "
+            "(`recommender/selection.py`). The plans are in "
+            "`benchmarks/results/pool_query.json`.",
         )
 
     if args.database_url:

@@ -7,7 +7,8 @@ it up; wrk keeps `--connections` busy for `--duration` seconds: most on "More
 songs" visits, a quarter posting a 640-px face photo. The resident memory of
 gunicorn and its workers is sampled every few seconds after a warm-up. Prints
 requests, errors, and RSS at the start and end; writes
-benchmarks/results/soak.json. Target: 0 errors, RSS growth <= 10%.
+benchmarks/results/soak.json (and, with --markdown FOLDER, FOLDER/soak.md).
+Target: 0 errors, RSS growth <= 10%.
 """
 
 import argparse
@@ -49,6 +50,7 @@ def main():
     parser.add_argument("--duration", type=int, default=600, help="seconds")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--worker-class", default="sync")
+    harness.add_markdown_option(parser)
     args = parser.parse_args()
     photo_connections = max(1, args.connections // 4)
     visit_connections = args.connections - photo_connections
@@ -106,6 +108,18 @@ def main():
     for key, value in summary.items():
         print(f"{key:>15}: {value}")
     harness.write_json("soak", {"pool": pool, **summary, "samples": samples})
+    harness.write_markdown(
+        args.markdown,
+        "soak",
+        f"Soak: {args.duration} s at {args.connections} connections",
+        [{"figure": key, "value": value} for key, value in summary.items()],
+        ["figure", "value"],
+        notes=f"gunicorn (2 {args.worker_class} workers, DEBUG off) on {pool}; "
+        f"{visit_connections} connections page through *More songs* visits, "
+        f"{photo_connections} post a 640-px face photo. RSS is gunicorn's master "
+        f"and workers, sampled every {SAMPLE_EVERY} s after a {WARM_UP} s warm-up. "
+        "Target: 0 errors, RSS growth ≤ 10%.",
+    )
 
 
 if __name__ == "__main__":

@@ -3,8 +3,10 @@ synthetic pool of N songs (default 1,000,000) in a throwaway file, timed with
 and without the `song_paging` index (benchmarks/pool_query.py: PostgreSQL).
 
     .venv/bin/python benchmarks/song_pool_scale.py [--songs 1000000] [--json out.json]
+        [--markdown FOLDER]
 
-Prints median and p95 per query and writes them as JSON. The pool: four moods,
+Prints median and p95 per query and writes them as JSON (and as a Markdown
+table, FOLDER/song_pool_scale.md). The pool: four moods,
 random scores, one song in five a second version of another (same title and
 artist), 1% excluded, 2% overrides, 3% without features.
 """
@@ -108,7 +110,8 @@ def measure(repeat, label):
     page_ids = [pk for _, _, pk in selection.chunk_query("happy", 0)[:6]]
 
     def chunk_after(chunk):
-        selection._read_chunk("happy", chunk - 1)  # a visit's walk read it
+        if chunk:  # a visit's walk read the chunk before (a small pool has one)
+            selection._read_chunk("happy", chunk - 1)
         return lambda: list(selection.chunk_query("happy", chunk))
 
     def chunk_cold(chunk):
@@ -145,6 +148,7 @@ def main():
     parser.add_argument("--songs", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--json", type=Path)
+    harness.add_markdown_option(parser)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         setup(Path(directory) / "pool.sqlite3")
@@ -163,6 +167,7 @@ def main():
         refresh_again = time.perf_counter() - start
         report = {
             "songs": args.songs,
+            "repeat": args.repeat,
             "fill_s": round(filled, 1),
             "full refresh_primary_versions_s": round(refresh, 2),
             "rows made non-primary": shadowed,
@@ -175,6 +180,35 @@ def main():
     print(json.dumps(report, indent=2))
     if args.json:
         args.json.write_text(json.dumps(report, indent=2) + "\n")
+    write_markdown(args.markdown, report)
+
+
+def write_markdown(folder, report):
+    with_index = report["with song_paging index"]
+    without = report["without song_paging index"]
+    rows = [
+        {
+            "query": query,
+            "with `song_paging`": f"{figures['median_ms']} / {figures['p95_ms']}",
+            "without": f"{without[query]['median_ms']} / {without[query]['p95_ms']}",
+        }
+        for query, figures in with_index.items()
+        if query != "plan"
+    ]
+    harness.write_markdown(
+        folder,
+        "song_pool_scale",
+        f"The song pool's queries on SQLite, {report['songs']:,} songs",
+        rows,
+        ["query", "with `song_paging`", "without"],
+        notes=f"Milliseconds, median / p95 of {report['repeat']} timings, the "
+        f"happy pool of a synthetic pool filled in {report['fill_s']} s. "
+        "Re-picking every version (`refresh_primary_versions()`): "
+        f"{report['full refresh_primary_versions_s']} s "
+        f"({report['rows made non-primary']:,} songs made other versions), "
+        f"{report['second full refresh (no change)_s']} s when nothing changes.\n\n"
+        f"Plan with the index: `{with_index['plan']}`; without: `{without['plan']}`.",
+    )
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Peak memory of the worst uploads within the limits, one subprocess per case.
 
-    .venv/bin/python benchmarks/upload_memory.py [--json FILE]
+    .venv/bin/python benchmarks/upload_memory.py [--json FILE] [--markdown FOLDER]
 
 Each case runs in a fresh Python: Django set up, the emotion model loaded and
 one small photo analysed (that is "idle"), then the upload goes through what
@@ -202,6 +202,7 @@ def main():
         type=Path,
         default=REPO / "benchmarks" / "results" / "upload_memory.json",
     )
+    harness.add_markdown_option(parser)
     args = parser.parse_args()
     results = {}
     print(
@@ -234,6 +235,39 @@ def main():
         )
     args.json.write_text(json.dumps(results, indent=2))
     print(f"wrote {args.json}")
+    write_markdown(args.markdown, results)
+
+
+def write_markdown(folder, results):
+    rows = [
+        {
+            "upload": row["label"],
+            "KB": row["upload_kb"],
+            "idle MB": round(row["idle_mb"]),
+            "peak above idle MB": round(row["peak_above_idle_mb"]),
+            "after, above idle MB": round(row["after_above_idle_mb"]),
+            "worst worker after": f"{row['worst_worker_after_pct']:+.1f}%"
+            if "worst_worker_after_pct" in row
+            else "",
+            "503 busy": row["busy_answers"],
+        }
+        for row in results.values()
+    ]
+    harness.write_markdown(
+        folder,
+        "upload_memory",
+        "Peak memory of the worst uploads within the limits",
+        rows,
+        list(rows[0]),
+        notes="One fresh process per case up to the HTTP rows: Django set up, the "
+        "emotion model loaded and one small photo read (idle), then the upload "
+        "through `PhotoUploadForm` and `analyze_photo`; peak is VmHWM, reset "
+        "before the upload. The HTTP rows: 8 of the RGBA PNGs POSTed at once to "
+        "gunicorn (2 workers, warmed with 16 face photos), summed over the "
+        "workers; the worst worker's RSS afterwards against its own idle. "
+        "Targets: peak ≤ 150 MB above idle; every worker within 10% of its idle "
+        "RSS after 8 at once.",
+    )
 
 
 if __name__ == "__main__":
