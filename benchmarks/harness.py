@@ -50,8 +50,9 @@ def site_environment(database_url):
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "DATABASE_URL": database_url,
         "TF_CPP_MIN_LOG_LEVEL": "2",
-        # Capacity, not the per-address limit: every request comes from 127.0.0.1.
+        # Capacity, not the per-address limits: every request comes from 127.0.0.1.
         "ANALYSES_PER_MINUTE": "0",
+        "ADDRESS_READINGS_PER_SECOND": "0",
     }
 
 
@@ -204,19 +205,30 @@ def throwaway_postgres():
 class Gunicorn:
     """gunicorn serving the site on 127.0.0.1 (DEBUG off), started and stopped."""
 
-    def __init__(self, database_url, *, workers=2, worker_class="sync", threads=1):
+    def __init__(
+        self,
+        database_url,
+        *,
+        workers=2,
+        worker_class="sync",
+        threads=1,
+        app="moodsite.wsgi",
+        env=None,
+    ):
+        """`app`: the WSGI application (another one for a peer); `env`: more
+        environment variables for it."""
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.label = f"{workers} × {worker_class}" + (
             f" ({threads} threads)" if worker_class == "gthread" else ""
         )
         self.command = [
-            PYTHON, "-m", "gunicorn", "moodsite.wsgi",
+            PYTHON, "-m", "gunicorn", app,
             "--bind", f"127.0.0.1:{self.port}",
             "--workers", str(workers), "--worker-class", worker_class,
             "--threads", str(threads), "--timeout", "60", "--no-control-socket",
         ]  # fmt: skip
-        self.env = site_environment(database_url)
+        self.env = site_environment(database_url) | (env or {})
         self.process = None
 
     def __enter__(self):

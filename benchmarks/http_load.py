@@ -57,8 +57,9 @@ def parse_target(text):
     return name, kind, path
 
 
-def photo_body(folder):
-    """A multipart body with a 640-px JPEG of one face; (file, content type)."""
+def photo_body(folder, field="photo"):
+    """A multipart body with a 640-px JPEG of one face in form field `field`;
+    (file, content type)."""
     import skimage.data
     from PIL import Image
 
@@ -68,7 +69,7 @@ def photo_body(folder):
     boundary = uuid.uuid4().hex
     body = (
         (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; '
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; '
             f'filename="face.jpg"\r\nContent-Type: image/jpeg\r\n\r\n'
         ).encode()
         + jpeg.getvalue()

@@ -159,7 +159,7 @@ class EmotionClassifier:
         models_dir=None,
         *,
         flip_tta=DEFAULT_FLIP_TTA,
-        num_threads=DEFAULT_NUM_THREADS,
+        num_threads=None,
         allow_keras=None,
     ):
         self.models_dir = Path(models_dir or settings.MODELS_DIR)
@@ -168,6 +168,7 @@ class EmotionClassifier:
             allow_keras = settings.EMOTION_MODEL_KERAS_FALLBACK
         self.allow_keras = allow_keras
         self.model_path = self._find_model_file()
+        num_threads = num_threads or settings.LITERT_THREADS or DEFAULT_NUM_THREADS
         self.runner = _load_runner(self.model_path, num_threads)
         self.version = read_version(self.models_dir)
 

@@ -122,9 +122,11 @@ class SceneMoodClassifier:
     then shared by every instance in the process.
     """
 
-    def __init__(self, models_dir=None, *, num_threads=DEFAULT_NUM_THREADS):
+    def __init__(self, models_dir=None, *, num_threads=None):
         self.models_dir = Path(models_dir or settings.MODELS_DIR)
-        self.num_threads = num_threads
+        # getattr: training scripts run the scene model under bare settings.
+        threads = num_threads or getattr(settings, "LITERT_THREADS", 0)
+        self.num_threads = threads or DEFAULT_NUM_THREADS
         self.model_path = self.models_dir / TFLITE_FILE
 
     @property

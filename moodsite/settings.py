@@ -258,6 +258,13 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 
+# Threads per worker process, levers for benchmarks/peer_speed.py to measure:
+# LiteRT's per model run (0: the model's own default, faces.classifier and
+# faces.scene) and OpenCV's (face detection; -1: OpenCV's default, one per core;
+# 0 or 1: none besides the caller).
+LITERT_THREADS = envint("LITERT_THREADS", 0)
+OPENCV_THREADS = envint("OPENCV_THREADS", -1)
+
 # Where the trained models live; the runtime classes read them from here.
 MODELS_DIR = Path(os.getenv("MODELS_DIR") or BASE_DIR / "saved_models")
 # Serve emotion_model.keras when the .tflite is missing. Off: it loads

@@ -34,6 +34,7 @@ class Recommendation:
     page: selection.SongPage
 
 
+@transaction.atomic
 def save_reading(*, faces, image_size):
     """Keep what the model read in a photo (never the photo) and return the Reading.
 
@@ -41,6 +42,11 @@ def save_reading(*, faces, image_size):
     .probabilities); `image_size`: (width, height) of the pixels the boxes
     refer to. The faces are kept left to right, so that face 1 is the one
     people count first. Expired readings are purged on this write.
+
+    One transaction: a reading is one row (its faces in it), and the purge
+    and the insert commit together or not at all, so a server killed or a
+    database lost mid-save leaves no part of it (moodsite/tests/test_two_servers.py
+    kills a server under load and checks).
     """
     reading = new_reading(faces=faces, image_size=image_size)
     purge_expired_readings()
@@ -65,6 +71,7 @@ def new_reading(*, faces, image_size):
     )
 
 
+@transaction.atomic
 def save_scene_reading(*, probabilities, image_size):
     """Keep a photo's scene mood when it has no face: {mood: p} (MOODS order)."""
     if set(probabilities) != set(MOODS):

@@ -167,3 +167,17 @@ def test_shipped_model(fresh_model_cache):
     assert np.allclose(probabilities.sum(axis=1), 1, atol=1e-4)
     metrics = json.loads((models_dir / "emotion_model.json").read_text())
     assert classifier.version == str(metrics["version"])
+
+
+def test_litert_threads_follow_the_setting(
+    emotion_models_dir, fresh_model_cache, settings
+):
+    settings.LITERT_THREADS = 2
+    EmotionClassifier(emotion_models_dir)
+    assert [threads for _, _, threads in classifier_module._cache.runners] == [2]
+    settings.LITERT_THREADS = 0  # the model's own default
+    classifier_module._cache.clear()
+    EmotionClassifier(emotion_models_dir)
+    assert [threads for _, _, threads in classifier_module._cache.runners] == [
+        classifier_module.DEFAULT_NUM_THREADS
+    ]

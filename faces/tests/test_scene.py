@@ -160,3 +160,12 @@ def test_shipped_model_answers_every_odd_photo(fresh_scene_cache):
     assert probabilities.shape == (4, len(MOODS))
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, atol=1e-4)
     assert (probabilities >= 0).all()
+
+
+def test_litert_threads_follow_the_setting(scene_models_dir, settings):
+    settings.LITERT_THREADS = 2
+    assert SceneMoodClassifier(models_dir=scene_models_dir).num_threads == 2
+    settings.LITERT_THREADS = 0  # the model's own default
+    assert SceneMoodClassifier(models_dir=scene_models_dir).num_threads == (
+        scene.DEFAULT_NUM_THREADS
+    )

@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 import pytest
+from django.db import IntegrityError
 
 from recommender import services
 from recommender.models import EmotionCorrection, Reading
@@ -42,6 +43,29 @@ def test_expired_readings_are_never_found_and_purged_on_the_next_write(
     new = make_reading(face("happy"))
     assert not Reading.objects.filter(pk=old.pk).exists()
     assert services.find_reading(new.pk) == new
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as a server runs
+def test_a_save_that_fails_leaves_the_table_as_it_was(monkeypatch, settings):
+    """The purge and the insert are one transaction: an insert that fails
+    (here a clash of ids) takes the purge back with it."""
+    settings.READING_TTL_SECONDS = 60
+    kept = services.save_reading(faces=[face("sad")], image_size=(10, 10))
+    expired = services.save_reading(faces=[face("sad")], image_size=(10, 10))
+    Reading.objects.filter(pk=expired.pk).update(
+        created=expired.created - timedelta(seconds=61)
+    )
+    unsaved = services.new_reading
+
+    def clashing(**kwargs):
+        reading = unsaved(**kwargs)
+        reading.pk = kept.pk
+        return reading
+
+    monkeypatch.setattr(services, "new_reading", clashing)
+    with pytest.raises(IntegrityError):
+        services.save_reading(faces=[face("happy")], image_size=(10, 10))
+    assert set(Reading.objects.values_list("pk", flat=True)) == {kept.pk, expired.pk}
 
 
 def test_recommend_for_photo_gives_the_default_choices_songs(make_songs, db):
