@@ -5,6 +5,7 @@ The defaults are production's: DEBUG off, HTTPS only, a SECRET_KEY required.
 sets SECRET_KEY, ALLOWED_HOSTS and DATABASE_URL. docs/configuration.md lists them all.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -197,9 +198,19 @@ AXES_COOLOFF_TIME = timedelta(minutes=envint("ADMIN_LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin_locked.html"
-# The address is REMOTE_ADDR, as for the site's other limits (X-Forwarded-For
-# can be forged; a proxy in front must set REMOTE_ADDR).
+# The address is the client's, as for the site's other limits (moodsite/clients.py).
 AXES_CLIENT_IP_CALLABLE = "moodsite.clients.client_ip"
+# Balancers in front (addresses or networks, e.g. "10.0.0.5,10.0.1.0/24"):
+# from them, the client is the address they put in X-Forwarded-For
+# (moodsite/clients.py). Empty: REMOTE_ADDR is the client.
+TRUSTED_PROXIES = envlist("TRUSTED_PROXIES", [])
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"TRUSTED_PROXIES: {_proxy!r} is not an IP address or network"
+        ) from None
 
 _VALIDATORS = "django.contrib.auth.password_validation"
 AUTH_PASSWORD_VALIDATORS = [

@@ -150,3 +150,10 @@ def test_the_health_check_answers_plain_http_while_pages_redirect(client, settin
     settings.SECURE_SSL_REDIRECT = True
     assert client.get("/").status_code == 301
     assert client.get("/healthz").status_code != 301
+
+
+def test_trusted_proxies_are_addresses_or_networks(load_settings):
+    names = load_settings(DEBUG="true", TRUSTED_PROXIES="10.0.0.5, 10.0.1.0/24")
+    assert names["TRUSTED_PROXIES"] == ["10.0.0.5", "10.0.1.0/24"]
+    with pytest.raises(ImproperlyConfigured, match="TRUSTED_PROXIES"):
+        load_settings(DEBUG="true", TRUSTED_PROXIES="nginx")
