@@ -9,8 +9,8 @@ from django.conf import settings
 from faces import classifier as classifier_module
 from faces.classifier import EMOTIONS, EmotionClassifier
 
-FER = settings.BASE_DIR.parent / "shared" / "data" / "fer2013" / "fer2013.npz"
-CKPLUS = settings.BASE_DIR.parent / "shared" / "data" / "ckplus" / "ckplus48.npz"
+FER = settings.SHARED_DATA_DIR / "fer2013" / "fer2013.npz"
+CKPLUS = settings.SHARED_DATA_DIR / "ckplus" / "ckplus48.npz"
 REPORT = settings.MODELS_DIR / "emotion_model.json"
 PUBLIC_TEST = 1
 # The floor the shipped reading must hold on PublicTest: its report's figure
