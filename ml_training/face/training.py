@@ -28,7 +28,11 @@ from faces.emotions import METRICS_FILE as REPORT_FILE
 from ml_training import artifacts
 from ml_training.face import evaluation
 from ml_training.face.data import FerBatches, load_fer2013
-from ml_training.face.model import ARCHITECTURES, build_emotion_model
+from ml_training.face.model import (
+    ARCHITECTURES,
+    build_emotion_model,
+    load_imagenet_weights,
+)
 
 DEFAULT_ARCHITECTURE = ARCHITECTURES["compact"]
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -170,6 +174,8 @@ def _start_or_resume(config):
         return model, state
     keras.utils.set_random_seed(config.seed)
     model = build_emotion_model(**config.architecture)
+    if config.architecture.get("backbone") == "efficientnet_lite0":
+        _start_from_imagenet(model, checkpoint_dir)
     _compile(model, config)
     state = {
         "architecture": config.architecture,
@@ -182,6 +188,18 @@ def _start_or_resume(config):
         "config": config.to_json(),
     }
     return model, state
+
+
+def _start_from_imagenet(model, checkpoint_dir):
+    """ImageNet weights into the pretrained model's trunk, converted once from
+    the registry's .pth (needs torch: requirements-training.txt)."""
+    from ml_training.scene import backbone
+
+    weights = checkpoint_dir / "efficientnet_lite0_imagenet.weights.h5"
+    if not weights.exists():
+        backbone.convert_weights(weights)
+    copied = load_imagenet_weights(model, weights)
+    print(f"ImageNet weights for {copied} layers from {weights}", flush=True)
 
 
 def export_tflite(model, path):
