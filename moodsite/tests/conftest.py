@@ -163,3 +163,21 @@ def fake_camera_browser(fake_camera_video):
     ]
     with chromium(camera) as driver:
         yield driver
+
+
+@contextlib.contextmanager
+def screen_size(browser, width, height):
+    """The browser as a screen of width x height CSS px (a phone's under 720)."""
+    browser.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {
+            "width": width,
+            "height": height,
+            "deviceScaleFactor": 1,
+            "mobile": width < 720,
+        },
+    )
+    try:
+        yield
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

@@ -18,7 +18,11 @@ from PIL import Image
 from faces.analysis import FaceResult, analyze_rgb
 from faces.images import NOT_AN_IMAGE_MESSAGE
 from moodsite.testing import encode_image
-from moodsite.tests.conftest import browser_required, missing_browser_reason
+from moodsite.tests.conftest import (
+    browser_required,
+    missing_browser_reason,
+    screen_size,
+)
 from moodsite.tests.pages import WAIT, fill_pool, upload
 from recommender import services
 from recommender.mapping import mood_for
@@ -478,12 +482,8 @@ def save_small_png(path):
 @pytest.fixture
 def phone(browser):
     """The browser as a 390 px wide phone screen, for the length of a test."""
-    browser.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": 390, "height": 844, "deviceScaleFactor": 1, "mobile": True},
-    )
-    yield
-    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    with screen_size(browser, 390, 844):
+        yield
 
 
 def group_photo_reading(astronaut, browser):
@@ -553,16 +553,7 @@ def test_the_first_song_is_in_view_beside_or_under_the_headline(
     site, astronaut, width, height
 ):
     browser, url = site
-    browser.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {
-            "width": width,
-            "height": height,
-            "deviceScaleFactor": 1,
-            "mobile": width < 720,
-        },
-    )
-    try:
+    with screen_size(browser, width, height):
         reading, photo = group_photo_reading(astronaut, browser)
         browser.get(url + reverse("recommender:home"))
         browser.execute_script(
@@ -581,8 +572,6 @@ def test_the_first_song_is_in_view_beside_or_under_the_headline(
             assert song["left"] >= photo_box["right"]  # beside the photo
         else:
             assert photo_box["top"] >= song["bottom"]  # the photo comes after
-    finally:
-        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 def test_match_or_lift_and_the_unsure_choices_work_in_the_page(site):
@@ -659,16 +648,7 @@ def test_a_blocked_camera_says_what_to_do_in_the_page(site):
 @pytest.mark.parametrize("width, height", [(1280, 900), (390, 844)])
 def test_a_scene_results_first_song_is_in_view_too(site, width, height):
     browser, url = site
-    browser.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {
-            "width": width,
-            "height": height,
-            "deviceScaleFactor": 1,
-            "mobile": width < 720,
-        },
-    )
-    try:
+    with screen_size(browser, width, height):
         reading = services.save_scene_reading(
             probabilities={"calm": 0.6, "happy": 0.2, "energetic": 0.1, "sad": 0.1},
             image_size=(640, 480),
@@ -676,5 +656,3 @@ def test_a_scene_results_first_song_is_in_view_too(site, width, height):
         open_reading(browser, url, reading)
         song = rect_of(browser, "#songs .song")
         assert 0 <= song["top"] and song["top"] + 40 <= height, song
-    finally:
-        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})

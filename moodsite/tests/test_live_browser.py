@@ -15,7 +15,11 @@ from django.urls import reverse
 
 from faces import services as face_services
 from faces.classifier import EMOTIONS
-from moodsite.tests.conftest import browser_required, missing_browser_reason
+from moodsite.tests.conftest import (
+    browser_required,
+    missing_browser_reason,
+    screen_size,
+)
 from moodsite.tests.pages import fill_pool, save_small_png
 from recommender import live
 from recommender.mapping import mood_for
@@ -241,16 +245,7 @@ def test_live_songs_are_in_view_beside_or_under_the_video(
     site, width, height, screenshots_dir
 ):
     browser, url = site
-    browser.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {
-            "width": width,
-            "height": height,
-            "deviceScaleFactor": 1,
-            "mobile": width < 720,
-        },
-    )
-    try:
+    with screen_size(browser, width, height):
         browser.get(url + reverse("recommender:home"))
         wait_for(browser, EC.element_to_be_clickable((By.ID, "webcam-start"))).click()
         # The snapshot camera's buttons are in view once it opens.
@@ -278,8 +273,6 @@ def test_live_songs_are_in_view_beside_or_under_the_video(
             assert song["left"] >= video["right"]  # beside the video
         else:
             assert song["top"] >= video["bottom"]
-    finally:
-        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 BUTTONS = ("webcam-snap", "webcam-live")
