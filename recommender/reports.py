@@ -145,6 +145,10 @@ def emotion_figures(report):
         rows.append(
             ("Calibration error (PublicTest)", report["expected_calibration_error"])
         )
+    if "temperature" in report:
+        rows.append(
+            ("Softmax temperature (fitted on PublicTest)", report["temperature"])
+        )
     if "ms_per_face" in report:
         rows.append(("Cost per face (1 thread)", f"{report['ms_per_face']} ms"))
     if "training_seconds" in report:

@@ -351,7 +351,11 @@ def _patience_exhausted(state, config):
 def _report(config, state, splits, model, metrics):
     return {
         "version": f"{time.strftime('%Y%m%d-%H%M%S')}-{splits.sha256[:8]}",
-        "model": "trimmed Xception",
+        "model": (
+            "EfficientNet-Lite0 (ImageNet)"
+            if config.architecture.get("backbone") == "efficientnet_lite0"
+            else "trimmed Xception"
+        ),
         "architecture": config.architecture,
         "parameters": int(model.count_params()),
         "emotions": list(EMOTIONS),

@@ -52,6 +52,37 @@ def test_the_ensemble_answers_the_mean_of_its_members(members):
     assert model.count_params() == sum(member.count_params() for member, _ in loaded)
 
 
+def test_a_temperature_softens_each_members_softmax(members):
+    _, folders = members
+    loaded = [ensemble.load_member(folder) for folder in folders]
+    model = ensemble.build_ensemble(
+        [(member, report["architecture"]) for member, report in loaded],
+        temperature=1.5,
+    )
+    faces = np.random.default_rng(4).integers(0, 256, (5, 48, 48)).astype("uint8")
+    logits = [ensemble.member_logits(member, faces)[0] for member, _ in loaded]
+    expected = np.mean([ensemble._softmax(z / 1.5) for z in logits], axis=0)
+    np.testing.assert_allclose(
+        model(faces[..., np.newaxis].astype("float32"), training=False),
+        expected,
+        atol=1e-5,
+    )
+
+
+def test_the_fitted_temperature_undoes_an_overconfident_reading():
+    rng = np.random.default_rng(5)
+    true_logits = rng.normal(0, 2, (20_000, 7))
+    labels = np.array(
+        [rng.choice(7, p=p) for p in ensemble._softmax(true_logits)], dtype="int64"
+    )
+    # Logits 1.3 times too large: too sure. The fit brings them back.
+    overconfident = 1.3 * true_logits
+    fitted = ensemble.fit_temperature(
+        [(overconfident, overconfident)], labels, flip=False
+    )
+    assert fitted == pytest.approx(1.3, abs=0.06)
+
+
 def test_publishing_measures_the_served_file_and_lists_its_members(members, tmp_path):
     data, folders = members
     out = tmp_path / "shipped"
@@ -73,6 +104,7 @@ def test_publishing_measures_the_served_file_and_lists_its_members(members, tmp_
     )
     assert report["confusion_matrix"] and len(report["per_class"]) == 7
     assert 0 <= report["expected_calibration_error"] <= 1
+    assert report["temperature"] in ensemble.TEMPERATURES
 
 
 def test_a_folder_without_a_trained_member_is_a_command_error(members, tmp_path):
