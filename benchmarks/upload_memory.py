@@ -12,7 +12,8 @@ The concurrent case sends 8 worst-case uploads from 8 threads at once
 
 Then the same over HTTP, as the issue measured it: gunicorn (2 sync workers,
 then 2 gthread workers of 4 threads) on a seeded SQLite pool, warmed with 16
-face photos; 8 worst-case PNGs POSTed at once. Per worker: idle RSS, peak
+face photos and 8 faceless ones (the scene model); 8 worst-case PNGs POSTed
+at once. Per worker: idle RSS, peak
 (VmHWM, reset before the burst) and RSS once all 8 have been answered.
 """
 
@@ -153,16 +154,28 @@ def http_case(worker_class):
     ):
         face_file, content_type = http_load.photo_body(folder)
         face = face_file.read_bytes()
+        # A faceless photo: the scene model, which such photos load on first
+        # use, belongs to a worker's idle size as much as the emotion model.
+        import skimage.data
+        from PIL import Image
+
+        buffer = io.BytesIO()
+        Image.fromarray(skimage.data.coffee()).save(buffer, "JPEG")
         boundary = content_type.rsplit("=", 1)[1]
+
+        def form(name, kind, content):
+            return (
+                (
+                    f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; '
+                    f'filename="{name}"\r\nContent-Type: {kind}\r\n\r\n'
+                ).encode()
+                + content
+                + f"\r\n--{boundary}--\r\n".encode()
+            )
+
+        scene = form("coffee.jpg", "image/jpeg", buffer.getvalue())
         worst = make_upload("png-rgba")
-        body = (
-            (
-                f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; '
-                f'filename="worst.png"\r\nContent-Type: image/png\r\n\r\n'
-            ).encode()
-            + worst
-            + f"\r\n--{boundary}--\r\n".encode()
-        )
+        body = form("worst.png", "image/png", worst)
         headers = http_load.csrf_headers(server.url)
         with concurrent.futures.ThreadPoolExecutor(8) as pool:
 
@@ -174,6 +187,7 @@ def http_case(worker_class):
                 return [call.result() for call in calls]
 
             burst(face, 16)  # warm: every worker loads its model and cascade
+            burst(scene, 8)  # ... and the scene model
             pids = server.worker_pids()
             idle = {pid: status_kb("VmRSS", pid) for pid in pids}
             for pid in pids:
@@ -263,7 +277,8 @@ def write_markdown(folder, results):
         "emotion model loaded and one small photo read (idle), then the upload "
         "through `PhotoUploadForm` and `analyze_photo`; peak is VmHWM, reset "
         "before the upload. The HTTP rows: 8 of the RGBA PNGs POSTed at once to "
-        "gunicorn (2 workers, warmed with 16 face photos), summed over the "
+        "gunicorn (2 workers, warmed with 16 face photos and 8 faceless ones), "
+        "summed over the "
         "workers; the worst worker's RSS afterwards against its own idle. "
         "Targets: peak ≤ 150 MB above idle; every worker within 10% of its idle "
         "RSS after 8 at once.",
