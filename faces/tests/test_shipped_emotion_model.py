@@ -14,11 +14,9 @@ CKPLUS = settings.SHARED_DATA_DIR / "ckplus" / "ckplus48.npz"
 REPORT = settings.MODELS_DIR / "emotion_model.json"
 PUBLIC_TEST = 1
 # The floor the shipped reading must hold on PublicTest: its report's figure
-# minus half a point (67.90% for the ensemble of members a and b, which
-# read CK+ 4 points better than member a alone at the same PublicTest
-# figure). The product target is 0.72; raise this as better
-# readings ship.
-ACCURACY_FLOOR = 0.674
+# minus half a point (67.79% for the ensemble of members a and b at its fitted
+# temperature). The product target is 0.72; raise this as better readings ship.
+ACCURACY_FLOOR = 0.6729
 
 pytestmark = [
     pytest.mark.skipif(not FER.exists(), reason=f"FER2013 not found at {FER}"),
