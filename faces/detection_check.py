@@ -8,6 +8,9 @@ nothing is downloaded.
 - The astronaut alone at several sizes (her face box is known).
 - Group pictures: her head pasted several times at one face width (40-260 px)
   on faceless backgrounds, 1024 x 768; plus mirrored and slightly rotated copies.
+- Mixed sizes: her head once at a main face width and three times at a share
+  of it, as people further back in a photo (what the detector's fine level
+  may skip: faces/detection.py, SKIP_FINE_RATIO).
 - Faceless photos: scikit-image's other samples at their own size and enlarged.
 - Faces that fill the photo, as in a selfie: FER2013's PublicTest faces (from
   ../shared/data, read at run time) upscaled on a plain canvas.
@@ -30,6 +33,11 @@ HEAD_BOX = (120, 10, 210, 220)
 GROUP_FACE_WIDTHS = (40, 56, 80, 112, 160, 260)
 GROUP_CANVAS = (1024, 768)
 TILTS = (-8, 8)  # degrees, the "slightly rotated" copies
+MIXED_MAIN_WIDTHS = (112, 160, 220)
+# The faces further back, as a share of the main face's width: from nearly as
+# big to under half (a fifth of its area).
+MIXED_SHARES = (0.35, 0.45, 0.55, 0.65, 0.8)
+MIXED_BACKGROUNDS = ("rocket", "brick")
 FACELESS_SAMPLES = (
     "coffee",
     "chelsea",
@@ -109,20 +117,36 @@ def astronaut_photos(sides=(512, 1024, 2000)):
     return photos
 
 
-def group_photo(face_width, background, limit=6):
-    """The astronaut's head at face_width, as many times as fit (up to limit)."""
-    astronaut = rgb_sample("astronaut")
+def astronaut_head(face_width):
+    """Her head scaled so that her face is face_width px; and the scale."""
     x, y, w, h = HEAD_BOX
     ratio = face_width / ASTRONAUT_FACE[2]
     head = cv2.resize(
-        astronaut[y : y + h, x : x + w],
+        rgb_sample("astronaut")[y : y + h, x : x + w],
         (round(w * ratio), round(h * ratio)),
         interpolation=cv2.INTER_AREA if ratio < 1 else cv2.INTER_CUBIC,
     )
+    return head, ratio
+
+
+def _paste_head(canvas, face_width, left, top):
+    """Her head pasted with its top-left corner at (left, top): its face box."""
+    head, ratio = astronaut_head(face_width)
+    canvas[top : top + head.shape[0], left : left + head.shape[1]] = head
+    face_x = left + (ASTRONAUT_FACE[0] - HEAD_BOX[0]) * ratio
+    face_y = top + (ASTRONAUT_FACE[1] - HEAD_BOX[1]) * ratio
+    return (round(face_x), round(face_y), face_width, face_width)
+
+
+def _background(name):
+    return cv2.resize(rgb_sample(name), GROUP_CANVAS, interpolation=cv2.INTER_CUBIC)
+
+
+def group_photo(face_width, background, limit=6):
+    """The astronaut's head at face_width, as many times as fit (up to limit)."""
+    head, _ = astronaut_head(face_width)
     canvas_w, canvas_h = GROUP_CANVAS
-    canvas = cv2.resize(
-        rgb_sample(background), GROUP_CANVAS, interpolation=cv2.INTER_CUBIC
-    )
+    canvas = _background(background)
     gap = max(8, head.shape[1] // 4)
     columns = max(1, (canvas_w - gap) // (head.shape[1] + gap))
     rows = max(1, (canvas_h - gap) // (head.shape[0] + gap))
@@ -131,11 +155,32 @@ def group_photo(face_width, background, limit=6):
         row, column = divmod(index, columns)
         left = gap + column * (head.shape[1] + gap)
         top = gap + row * (head.shape[0] + gap)
-        canvas[top : top + head.shape[0], left : left + head.shape[1]] = head
-        face_x = left + (ASTRONAUT_FACE[0] - x) * ratio
-        face_y = top + (ASTRONAUT_FACE[1] - y) * ratio
-        faces.append((round(face_x), round(face_y), face_width, face_width))
+        faces.append(_paste_head(canvas, face_width, left, top))
     return TestPhoto(f"group-{face_width}px-on-{background}", canvas, faces)
+
+
+def mixed_group_photo(main_width, share, background):
+    """Her head at main_width, then up to three times at share of it (as many
+    as fit), side by side along the bottom; faces[0] is the main one."""
+    canvas = _background(background)
+    faces, left, gap = [], 20, 20
+    for width in (main_width, *[round(main_width * share)] * 3):
+        head, _ = astronaut_head(width)
+        if left + head.shape[1] > GROUP_CANVAS[0]:
+            break
+        top = GROUP_CANVAS[1] - head.shape[0] - 10
+        faces.append(_paste_head(canvas, width, left, top))
+        left += head.shape[1] + gap
+    return TestPhoto(f"mixed-{main_width}px-{share}-on-{background}", canvas, faces)
+
+
+def mixed_group_photos():
+    return [
+        mixed_group_photo(width, share, background)
+        for width in MIXED_MAIN_WIDTHS
+        for share in MIXED_SHARES
+        for background in MIXED_BACKGROUNDS
+    ]
 
 
 def mirrored(photo):

@@ -56,6 +56,24 @@ def test_small_faces_in_a_1024_px_photo_are_found(width, tiny_classifier):
     assert photos.score(group.faces, boxes) == (len(group.faces), 0)
 
 
+@pytest.mark.parametrize("background", photos.MIXED_BACKGROUNDS)
+@pytest.mark.parametrize("share", photos.MIXED_SHARES)
+@pytest.mark.parametrize("main_width", photos.MIXED_MAIN_WIDTHS)
+def test_faces_behind_the_main_one_are_found_down_to_under_half_its_width(
+    main_width, share, background, tiny_classifier
+):
+    # Beside a big face the fine scan is skipped (detection.SKIP_FINE_RATIO):
+    # faces 0.45 of its width and more must still be found; at 0.35 they may
+    # be missed (bystanders), the main one never.
+    photo = photos.mixed_group_photo(main_width, share, background)
+    boxes = [
+        face.box for face in analyze_image(photo.jpeg(), classifier=tiny_classifier)
+    ]
+    wanted = photo.faces if share >= 0.45 else photo.faces[:1]
+    assert photos.score(wanted, boxes)[0] == len(wanted)
+    assert photos.score(photo.faces, boxes)[1] == 0  # no false face
+
+
 @pytest.mark.parametrize("name", ["page", "coins", "immunohistochemistry"])
 def test_no_false_face_where_the_old_detector_saw_one(name, encode, tiny_classifier):
     for rgb in (photos.rgb_sample(name), photos.resized(photos.rgb_sample(name), 1024)):
