@@ -3,21 +3,23 @@
     .venv/bin/python benchmarks/face_benchmark.py [--fer-python PYTHON]
         [--runs 15] [--json benchmarks/results/face_benchmark.json] [--skip-check]
 
-Prints, for JPEGs of the astronaut at 512, 1024 and 4000 px (plus a group
+Prints, for JPEGs of the astronaut at 512, 640 (peer_speed.py's photo), 1024
+and 4000 px (plus a group
 picture of 56 px faces and a faceless photo), the median and p95 seconds of
-analyze_image(bytes) and of fer (decode + detect_emotions, in a subprocess of
-its own virtual environment), the per-face classifier time, and the detection
-check (faces/detection_check.py: recall at IoU >= 0.3 and false faces, and the
-share of FER2013's PublicTest faces found when they fill a photo). Writes
-the figures as JSON.
+analyze_image(bytes) and of fer (decode + detect_emotions, in a subprocess:
+benchmarks/fer_worker.py with peer_app.py's detector), the per-face
+classifier time, and the detection check (faces/detection_check.py: recall at
+IoU >= 0.3 and false faces, faces behind a main one by their share of its
+width, and the share of FER2013's PublicTest faces found when they fill a
+photo). Writes the figures as JSON.
 
-fer lives in its own venv, outside the repository, because its declared
-requirements would replace this project's tensorflow-cpu and OpenCV:
+fer runs on this project's own packages; install it without its declared
+requirements, which would replace tensorflow-cpu and OpenCV (as for
+peer_speed.py and emotion_benchmark.py):
 
-    python3.11 -m venv ../fer-venv
-    ../fer-venv/bin/pip install tensorflow-cpu==2.21.0 \
-        opencv-python-headless==4.14.0.94 pillow==13.0.0 requests "setuptools<81"
-    ../fer-venv/bin/pip install --no-deps fer==25.10.3
+    .venv/bin/pip install --no-deps fer==25.10.3
+
+--fer-python names another interpreter that has fer (default: this one).
 """
 
 import argparse
@@ -54,7 +56,7 @@ def benchmark_photos():
         f"astronaut {side} px": photos.TestPhoto(
             "", photos.resized(astronaut, side), []
         ).jpeg()
-        for side in (512, 1024, 4000)
+        for side in (512, 640, 1024, 4000)
     }
     cases["group, 56 px faces, 1024 px"] = photos.group_photo(56, "coffee").jpeg()
     cases["faceless (coffee) 1024 px"] = photos.TestPhoto(
@@ -78,6 +80,11 @@ def time_ours(data, runs):
         analyze_image(data)
         seconds.append(time.perf_counter() - began)
     return {**stats(seconds), "faces": len(faces)}
+
+
+def fer_installed(python):
+    probe = [python, "-c", "import importlib.util as u; exit(not u.find_spec('fer'))"]
+    return Path(python).exists() and subprocess.run(probe).returncode == 0
 
 
 def time_fer(fer_python, cases, runs):
@@ -121,6 +128,17 @@ def detection_figures():
 
     totals, failures = photos.detection_check(detect)
     figures = {**totals, "failures": failures}
+    # Faces behind a main one, by their share of its width: (found, known).
+    mixed = {}
+    for share in photos.MIXED_SHARES:
+        found = known = 0
+        for width in photos.MIXED_MAIN_WIDTHS:
+            for background in photos.MIXED_BACKGROUNDS:
+                photo = photos.mixed_group_photo(width, share, background)
+                found += photos.score(photo.faces[1:], detect(photo))[0]
+                known += len(photo.faces) - 1
+        mixed[share] = (found, known)
+    figures["mixed_sizes"] = mixed
     false_faces = {
         name: len(detect_faces(gray)) for name, gray in photos.faceless_grays()
     }
@@ -140,7 +158,7 @@ def detection_figures():
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--fer-python", default="../fer-venv/bin/python")
+    parser.add_argument("--fer-python", default=sys.executable)
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument(
         "--json",
@@ -153,10 +171,12 @@ def main():
     cases = benchmark_photos()
     ours = {name: time_ours(data, args.runs) for name, data in cases.items()}
     fer = None
-    if Path(args.fer_python).exists():
+    if fer_installed(args.fer_python):
         fer = time_fer(args.fer_python, cases, max(3, args.runs // 3))
     else:
-        print(f"No fer venv at {args.fer_python}: see this script's docstring.")
+        print(
+            f"fer is not installed for {args.fer_python}: see this script's docstring."
+        )
     report = {"cpu_count": os.cpu_count(), "photos": {}, "per_face_ms": time_per_face()}
     print(
         f"{'photo':32s} {'ours median, p95 ms':>22s} "
@@ -188,6 +208,11 @@ def main():
             f"(recall {check['recall']:.1%}), {check['false_faces']} false faces "
             f"on {check['photos']} photos; misses: {check['failures']}"
         )
+        behind = ", ".join(
+            f"{share}: {found}/{known}"
+            for share, (found, known) in check["mixed_sizes"].items()
+        )
+        print(f"faces behind a main one, by share of its width: {behind}")
         faceless = check["faceless_grays"]
         print(
             f"faceless samples (gray): {faceless['false_faces']} false faces on "

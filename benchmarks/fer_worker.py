@@ -1,25 +1,22 @@
 """Times fer's FER().detect_emotions on JPEG files; run by face_benchmark.py.
 
-Runs under the separate fer virtual environment (see face_benchmark.py), so it
-imports nothing from moodsite. Usage: python fer_worker.py RUNS FILE...
+A process of its own, so that fer's TensorFlow never shares moodsite's; it
+imports nothing from moodsite, and reads with the peer app's detector
+(benchmarks/peer_app.py: fer's defaults). Usage: python fer_worker.py RUNS FILE...
 Prints one JSON object: {file: {"seconds": [...], "faces": n}}.
 """
 
 import json
-import os
 import sys
 import time
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-from fer.fer import FER  # noqa: E402
+import cv2
+import numpy as np
+from peer_app import DETECTOR
 
 
 def main():
     runs, paths = int(sys.argv[1]), sys.argv[2:]
-    detector = FER()
     results = {}
     for path in paths:
         data = open(path, "rb").read()
@@ -28,7 +25,7 @@ def main():
             began = time.perf_counter()
             # Decoding is part of the job, as analyze_image's is.
             bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
-            faces = detector.detect_emotions(bgr)
+            faces = DETECTOR.detect_emotions(bgr)
             seconds.append(time.perf_counter() - began)
         results[path] = {"seconds": seconds[1:], "faces": len(faces)}
     print(json.dumps(results))

@@ -174,15 +174,6 @@ def mixed_group_photo(main_width, share, background):
     return TestPhoto(f"mixed-{main_width}px-{share}-on-{background}", canvas, faces)
 
 
-def mixed_group_photos():
-    return [
-        mixed_group_photo(width, share, background)
-        for width in MIXED_MAIN_WIDTHS
-        for share in MIXED_SHARES
-        for background in MIXED_BACKGROUNDS
-    ]
-
-
 def mirrored(photo):
     width = photo.rgb.shape[1]
     faces = [(width - x - w, y, w, h) for x, y, w, h in photo.faces]
