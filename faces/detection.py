@@ -20,15 +20,20 @@ windows, and grows with the pixels they slide over):
   is scanned again densely, as OpenCV would, in a small region at sizes near
   the hit's (RESCAN_MARGIN, RESCAN_RANGE): a few regions, not the image.
 - The coarse levels (faces at least twice the smallest) go first. The finest
-  level, which costs as much as all the others together, is scanned only when
-  they found no face at least SKIP_FINE_RATIO times the smallest: the faces it
-  would add are then under 0.54 of that face's width (39 of 72 px), people
-  well behind the photo's subject. On the check's mixed-size photos (a face
-  and three at a share of its width) faces at 0.45 of its width and more are
-  all found; of those at 0.35, 16 of 18 (18 with a ratio of 4, which scans the
-  fine level beside faces up to 96 px: a portrait whose face is a fifth of a
-  640-px photo, 75 px here, paid ~3x the detection time for it; a ratio of
-  2.5 loses faces at 0.45).
+  level, which costs as much as all the others together, is then scanned only
+  for faces at least BYSTANDER_SHARE of the largest face found so far (its
+  windows from that size up; none when that is past its 39 px): a face under
+  0.4 of the main one's width (a sixth of its area) is someone well behind
+  the photo's subject. Its smallest windows cost the most (a 20 px window
+  slides over the whole level, a 39 px one over a quarter of it), so beside
+  a face of a fifth of the photo's side this scans under a third of the level.
+  Measured on one thread (faces/detection_check.py's photos, analyze_image
+  on JPEGs): the astronaut at 640 px (her face 118 px) 63.6 -> 35.9 ms, at
+  512 px 44.1 -> 33.2 ms; the mixed-size photos (a face and up to three at a
+  share of its width) keep every face at 0.35 of its width and more (16 of
+  16; a share of 0.45 found 10 of those 16). The rule before, "skip the level
+  beside a face 4x the smallest", scanned all of it beside her 71 px face (at
+  this level's scale) and none of it beside a 96 px one.
 - Candidates of all levels are grouped together, as detectMultiScale does.
   A group of fewer than CONFIDENT_NEIGHBORS candidates counts as a face only
   if OpenCV's eye cascade finds an eye in its upper part (a cheap look at a
@@ -70,7 +75,9 @@ RESCAN_RANGE = 1.3
 # of EYE_SIZES px (a fifth to a third of a face's width).
 EYE_CHECK_FACE = 100
 EYE_SIZES = (18, 40)
-SKIP_FINE_RATIO = 3
+# Beside a face of width w, the finest level looks for faces from
+# BYSTANDER_SHARE * w up (see above).
+BYSTANDER_SHARE = 0.4
 # The smallest face is shrunk to this many pixels, not to the bare window:
 # the cascade misses many faces that only just fill its window.
 SMALLEST_FACE_AT = 24
@@ -128,8 +135,10 @@ def detect_faces(gray, min_face=None):
         coarse = _rescan_densely(cascade, fine, coarse)
         found = _group(coarse, eyes, fine)
         largest = max((box[2] for box in found), default=0)
-        if largest < SKIP_FINE_RATIO * SMALLEST_FACE_AT:
-            found = _group(coarse + _scan(cascade, *levels[0]), eyes, fine)
+        smallest_window = max(WINDOW, BYSTANDER_SHARE * largest)
+        if smallest_window < 2 * WINDOW:
+            finest = _scan(cascade, *levels[0], smallest_window=smallest_window)
+            found = _group(coarse + finest, eyes, fine)
     boxes = [_to_original(box, scale, width, height) for box in found]
     return sorted(boxes, key=lambda box: (-box[2] * box[3], box[0], box[1]))
 
@@ -147,8 +156,9 @@ def _pyramid(image):
     return levels
 
 
-def _scan(cascade, image, factor):
-    """Raw candidates of windows 20-39 px in image, in level-0 pixels.
+def _scan(cascade, image, factor, smallest_window=WINDOW):
+    """Raw candidates of windows 20-39 px in image (those from smallest_window
+    up), in level-0 pixels.
 
     One detectMultiScale call per window size, on the image resized as OpenCV
     itself would (INTER_LINEAR_EXACT): the same candidates as one call for all
@@ -164,6 +174,9 @@ def _scan(cascade, image, factor):
         size = (round(width / scale), round(height / scale))
         if min(size) < WINDOW:
             break
+        if round(WINDOW * scale) < smallest_window:
+            scale *= SCALE_FACTOR
+            continue
         resized = image
         if scale != 1.0:
             resized = cv2.resize(

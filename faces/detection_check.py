@@ -10,7 +10,7 @@ nothing is downloaded.
   on faceless backgrounds, 1024 x 768; plus mirrored and slightly rotated copies.
 - Mixed sizes: her head once at a main face width and three times at a share
   of it, as people further back in a photo (what the detector's fine level
-  may skip: faces/detection.py, SKIP_FINE_RATIO).
+  may skip: faces/detection.py, BYSTANDER_SHARE).
 - Faceless photos: scikit-image's other samples at their own size and enlarged.
 - Faces that fill the photo, as in a selfie: FER2013's PublicTest faces (from
   ../shared/data, read at run time) upscaled on a plain canvas.

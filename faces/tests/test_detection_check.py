@@ -59,19 +59,18 @@ def test_small_faces_in_a_1024_px_photo_are_found(width, tiny_classifier):
 @pytest.mark.parametrize("background", photos.MIXED_BACKGROUNDS)
 @pytest.mark.parametrize("share", photos.MIXED_SHARES)
 @pytest.mark.parametrize("main_width", photos.MIXED_MAIN_WIDTHS)
-def test_faces_behind_the_main_one_are_found_down_to_under_half_its_width(
+def test_faces_behind_the_main_one_are_found_down_to_a_third_of_its_width(
     main_width, share, background, tiny_classifier
 ):
-    # Beside a big face the fine scan is skipped (detection.SKIP_FINE_RATIO):
-    # faces 0.45 of its width and more must still be found; at 0.35 they may
-    # be missed (bystanders), the main one never.
+    # Beside a face the finest level looks only for faces from
+    # detection.BYSTANDER_SHARE (0.4) of its width; the cascade's windows still
+    # catch faces at 0.35 (at a share of 0.45 it found 10 of 16 of them, at
+    # 0.55 it lost faces at 0.45 too).
     photo = photos.mixed_group_photo(main_width, share, background)
     boxes = [
         face.box for face in analyze_image(photo.jpeg(), classifier=tiny_classifier)
     ]
-    wanted = photo.faces if share >= 0.45 else photo.faces[:1]
-    assert photos.score(wanted, boxes)[0] == len(wanted)
-    assert photos.score(photo.faces, boxes)[1] == 0  # no false face
+    assert photos.score(photo.faces, boxes) == (len(photo.faces), 0)
 
 
 @pytest.mark.parametrize("name", ["page", "coins", "immunohistochemistry"])
