@@ -149,6 +149,8 @@ def emotion_figures(report):
         rows.append(
             ("Softmax temperature (fitted on PublicTest)", report["temperature"])
         )
+    if "neutral_offset" in report:
+        rows.append(("Neutral offset (fitted on PublicTest)", report["neutral_offset"]))
     if "ms_per_face" in report:
         rows.append(("Cost per face (1 thread)", f"{report['ms_per_face']} ms"))
     if "training_seconds" in report:

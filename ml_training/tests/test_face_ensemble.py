@@ -69,6 +69,26 @@ def test_a_temperature_softens_each_members_softmax(members):
     )
 
 
+def test_the_neutral_offset_moves_each_members_neutral_logit(members):
+    _, folders = members
+    loaded = [ensemble.load_member(folder) for folder in folders]
+    model = ensemble.build_ensemble(
+        [(member, report["architecture"]) for member, report in loaded],
+        temperature=1.5,
+        neutral_offset=-0.5,
+    )
+    faces = np.random.default_rng(4).integers(0, 256, (5, 48, 48)).astype("uint8")
+    logits = [ensemble.member_logits(member, faces) for member, _ in loaded]
+    expected = ensemble.served_probabilities(logits, 1.5, -0.5, flip=False)
+    plain = ensemble.served_probabilities(logits, 1.5, flip=False)
+    assert (expected[:, ensemble.NEUTRAL] < plain[:, ensemble.NEUTRAL]).all()
+    np.testing.assert_allclose(
+        model(faces[..., np.newaxis].astype("float32"), training=False),
+        expected,
+        atol=1e-5,
+    )
+
+
 def test_the_fitted_temperature_undoes_an_overconfident_reading():
     rng = np.random.default_rng(5)
     true_logits = rng.normal(0, 2, (20_000, 7))
@@ -81,6 +101,26 @@ def test_the_fitted_temperature_undoes_an_overconfident_reading():
         [(overconfident, overconfident)], labels, flip=False
     )
     assert fitted == pytest.approx(1.3, abs=0.06)
+
+
+def test_the_fitted_neutral_offset_says_neutral_as_often_as_faces_are_neutral():
+    rng = np.random.default_rng(6)
+    true_logits = rng.normal(0, 2, (20_000, 7))
+    labels = np.array(
+        [rng.choice(7, p=p) for p in ensemble._softmax(true_logits)], dtype="int64"
+    )
+    # A reading that favours neutral by 0.6 of a logit: the fit takes it back.
+    leaning = true_logits.copy()
+    leaning[:, ensemble.NEUTRAL] += 0.6
+    offset = ensemble.fit_neutral_offset([(leaning, leaning)], labels, 1.0, flip=False)
+    assert offset == pytest.approx(-0.6, abs=0.1)
+    served = ensemble.served_probabilities([(leaning, leaning)], 1.0, offset, False)
+    said = (served.argmax(axis=1) == ensemble.NEUTRAL).sum()
+    unshifted = ensemble.served_probabilities([(leaning, leaning)], 1.0, 0.0, False)
+    assert abs(said - (labels == ensemble.NEUTRAL).sum()) < abs(
+        (unshifted.argmax(axis=1) == ensemble.NEUTRAL).sum()
+        - (labels == ensemble.NEUTRAL).sum()
+    )
 
 
 def test_publishing_measures_the_served_file_and_lists_its_members(members, tmp_path):
@@ -105,6 +145,7 @@ def test_publishing_measures_the_served_file_and_lists_its_members(members, tmp_
     assert report["confusion_matrix"] and len(report["per_class"]) == 7
     assert 0 <= report["expected_calibration_error"] <= 1
     assert report["temperature"] in ensemble.TEMPERATURES
+    assert report["neutral_offset"] in ensemble.NEUTRAL_OFFSETS
 
 
 def test_a_folder_without_a_trained_member_is_a_command_error(members, tmp_path):
