@@ -39,8 +39,8 @@ from django.conf import settings  # noqa: E402
 
 from faces.classifier import EmotionClassifier  # noqa: E402
 from faces.detection import EYE_CASCADE_FILE  # noqa: E402
-from ml_training.face import evaluation  # noqa: E402
 from ml_training.face.data import load_fer2013  # noqa: E402
+from ml_training.face.training import face_sets  # noqa: E402
 
 MAX_TILT = 30  # degrees: more is a wrong pair of "eyes", not a tilted face
 
@@ -81,12 +81,10 @@ def main():
     args = parser.parse_args()
     cv2.setNumThreads(1)
     eyes = cv2.CascadeClassifier(cv2.data.haarcascades + EYE_CASCADE_FILE)
-    splits = load_fer2013(args.data)
-    sets = {"PublicTest": (splits.x_val, splits.y_val)}
-    ckplus = evaluation.default_ckplus_path(args.data)
-    if ckplus.exists():
-        faces = evaluation.load_ckplus(ckplus)
-        sets["CK+"] = (faces.pixels, faces.labels)
+    sets = {
+        face_set.name: (face_set.pixels, face_set.labels)
+        for face_set in face_sets(load_fer2013(args.data), args.data)
+    }
     reading = EmotionClassifier(args.models_dir)
     print(
         f"{'set':10s} {'both eyes':>9s} {'|tilt| median':>13s} "

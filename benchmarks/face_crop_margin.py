@@ -35,6 +35,7 @@ from django.conf import settings  # noqa: E402
 from faces.classifier import EmotionClassifier  # noqa: E402
 from ml_training.face import evaluation  # noqa: E402
 from ml_training.face.data import load_fer2013  # noqa: E402
+from ml_training.face.training import face_sets  # noqa: E402
 
 SCALES = (0.8, 0.9, 1.0, 1.1, 1.2, 1.3)
 
@@ -68,12 +69,10 @@ def main():
     parser.add_argument("--data", default=fer, type=Path)
     parser.add_argument("--models-dir", default=settings.MODELS_DIR, type=Path)
     args = parser.parse_args()
-    splits = load_fer2013(args.data)
-    sets = {"PublicTest": (splits.x_val, splits.y_val)}
-    ckplus = evaluation.default_ckplus_path(args.data)
-    if ckplus.exists():
-        faces = evaluation.load_ckplus(ckplus)
-        sets["CK+"] = (faces.pixels, faces.labels)
+    sets = {
+        face_set.name: (face_set.pixels, face_set.labels)
+        for face_set in face_sets(load_fer2013(args.data), args.data)
+    }
     reading = EmotionClassifier(args.models_dir)
     print(f"{'crop scale':>10s} " + " ".join(f"{name:>11s}" for name in sets))
     for scale in SCALES:

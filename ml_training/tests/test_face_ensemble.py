@@ -52,41 +52,35 @@ def test_the_ensemble_answers_the_mean_of_its_members(members):
     assert model.count_params() == sum(member.count_params() for member, _ in loaded)
 
 
-def test_a_temperature_softens_each_members_softmax(members):
-    _, folders = members
+def _ensemble_and_member_logits(folders, **settings):
+    """The ensemble of the members built with `settings`, and each member's
+    logits (faces, mirror images) for a few random faces."""
     loaded = [ensemble.load_member(folder) for folder in folders]
     model = ensemble.build_ensemble(
-        [(member, report["architecture"]) for member, report in loaded],
-        temperature=1.5,
+        [(member, report["architecture"]) for member, report in loaded], **settings
     )
     faces = np.random.default_rng(4).integers(0, 256, (5, 48, 48)).astype("uint8")
-    logits = [ensemble.member_logits(member, faces)[0] for member, _ in loaded]
-    expected = np.mean([ensemble._softmax(z / 1.5) for z in logits], axis=0)
-    np.testing.assert_allclose(
-        model(faces[..., np.newaxis].astype("float32"), training=False),
-        expected,
-        atol=1e-5,
-    )
+    logits = [ensemble.member_logits(member, faces) for member, _ in loaded]
+    answers = model(faces[..., np.newaxis].astype("float32"), training=False)
+    return np.asarray(answers), logits
+
+
+def test_a_temperature_softens_each_members_softmax(members):
+    _, folders = members
+    answers, logits = _ensemble_and_member_logits(folders, temperature=1.5)
+    expected = np.mean([ensemble._softmax(pair[0] / 1.5) for pair in logits], axis=0)
+    np.testing.assert_allclose(answers, expected, atol=1e-5)
 
 
 def test_the_neutral_offset_moves_each_members_neutral_logit(members):
     _, folders = members
-    loaded = [ensemble.load_member(folder) for folder in folders]
-    model = ensemble.build_ensemble(
-        [(member, report["architecture"]) for member, report in loaded],
-        temperature=1.5,
-        neutral_offset=-0.5,
+    answers, logits = _ensemble_and_member_logits(
+        folders, temperature=1.5, neutral_offset=-0.5
     )
-    faces = np.random.default_rng(4).integers(0, 256, (5, 48, 48)).astype("uint8")
-    logits = [ensemble.member_logits(member, faces) for member, _ in loaded]
     expected = ensemble.served_probabilities(logits, 1.5, -0.5, flip=False)
     plain = ensemble.served_probabilities(logits, 1.5, flip=False)
     assert (expected[:, ensemble.NEUTRAL] < plain[:, ensemble.NEUTRAL]).all()
-    np.testing.assert_allclose(
-        model(faces[..., np.newaxis].astype("float32"), training=False),
-        expected,
-        atol=1e-5,
-    )
+    np.testing.assert_allclose(answers, expected, atol=1e-5)
 
 
 def test_the_fitted_temperature_undoes_an_overconfident_reading():
