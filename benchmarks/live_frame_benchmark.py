@@ -32,6 +32,7 @@ django.setup()
 import cv2  # noqa: E402
 import skimage.data  # noqa: E402
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
+from django.core.management import call_command  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import setup_test_environment  # noqa: E402
 from django.urls import reverse  # noqa: E402
@@ -61,6 +62,10 @@ def main():
     args = parser.parse_args()
 
     setup_test_environment()
+    # The in-memory database, with the cache table the frame budget lives in:
+    # the budget's own cost is part of a frame's.
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
     photo = cv2.resize(skimage.data.astronaut(), (args.side, args.side))
     frame = encode_image(photo, "JPEG", quality=80)
     url = reverse("recommender:live_frame")
