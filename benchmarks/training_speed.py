@@ -21,7 +21,7 @@ JAX and PyTorch are not requirements of the site; for this script:
     .venv/bin/pip install -r requirements-training.txt -c constraints.txt  # torch
 
 A backend that is not installed is reported and skipped. Run it on an
-otherwise idle machine: a training job beside it halves every figure.
+otherwise idle machine: a training job beside it slows every figure.
 """
 
 import argparse
@@ -113,8 +113,7 @@ def child(args):
 
 
 def installed(backend):
-    module = {"tensorflow": "tensorflow", "jax": "jax", "torch": "torch"}[backend]
-    probe = [sys.executable, "-c", f"import {module}"]
+    probe = [sys.executable, "-c", f"import {backend}"]
     return subprocess.run(probe, capture_output=True).returncode == 0
 
 

@@ -8,7 +8,7 @@ nothing is downloaded.
 - The astronaut alone at several sizes (her face box is known).
 - Group pictures: her head pasted several times at one face width (40-260 px)
   on faceless backgrounds, 1024 x 768; plus mirrored and slightly rotated copies.
-- Mixed sizes: her head once at a main face width and three times at a share
+- Mixed sizes: her head once at a main face width and up to three times at a share
   of it, as people further back in a photo (what the detector's fine level
   may skip: faces/detection.py, BYSTANDER_SHARE).
 - Faceless photos: scikit-image's other samples at their own size and enlarged.
@@ -35,7 +35,7 @@ GROUP_CANVAS = (1024, 768)
 TILTS = (-8, 8)  # degrees, the "slightly rotated" copies
 MIXED_MAIN_WIDTHS = (112, 160, 220)
 # The faces further back, as a share of the main face's width: from nearly as
-# big to under half (a fifth of its area).
+# big to a third (an eighth of its area).
 MIXED_SHARES = (0.35, 0.45, 0.55, 0.65, 0.8)
 MIXED_BACKGROUNDS = ("rocket", "brick")
 FACELESS_SAMPLES = (
