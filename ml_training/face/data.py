@@ -154,8 +154,12 @@ class FerBatches(keras.utils.PyDataset):
     def __len__(self):
         return int(np.ceil(len(self.images) / self.batch_size))
 
+    def rows(self, i):
+        """Which faces batch i holds (indices into images and labels)."""
+        return self.index[i * self.batch_size : (i + 1) * self.batch_size]
+
     def __getitem__(self, i):
-        rows = self.index[i * self.batch_size : (i + 1) * self.batch_size]
+        rows = self.rows(i)
         x = self.images[rows]
         if self.augment:
             rng = np.random.default_rng((self.seed, self.epoch, i))

@@ -60,6 +60,16 @@ class FaceTrainingConfig:
     # JPEG; data.augment_batch); 0 for the shipped compact model's recipe.
     photo_artefacts: float = 0.0
     architecture: dict = field(default_factory=lambda: dict(DEFAULT_ARCHITECTURE))
+    # Knowledge distillation: a models folder (saved_models/ or a member's)
+    # whose reading as served, mirror included, gives every training face soft
+    # targets; `distillation` is their share of the target beside the one-hot
+    # label (0: no teacher). The targets are computed once per run and kept in
+    # the checkpoint folder, so a resumed run learns from the very same ones.
+    teacher: Path | None = None
+    distillation: float = 0.0
+    # A trained model folder (same architecture) whose weights the run starts
+    # from instead of random ones: a new schedule on a finished member.
+    start_from: Path | None = None
     resume: bool = False
     export_tflite: bool = True
     verbose: int = 1
@@ -67,8 +77,9 @@ class FaceTrainingConfig:
     def to_json(self):
         """The config as JSON, paths relative to the repo so reports are portable."""
         data = asdict(self)
-        for key in ("data", "output_dir", "checkpoint_dir"):
-            data[key] = os.path.relpath(Path(data[key]).resolve(), REPO_ROOT)
+        for key in ("data", "output_dir", "checkpoint_dir", "teacher", "start_from"):
+            if data[key] is not None:
+                data[key] = os.path.relpath(Path(data[key]).resolve(), REPO_ROOT)
         return data
 
 
@@ -85,7 +96,11 @@ RECIPE_FIELDS = (
     "class_weight_power",
     "random_erasing",
     "photo_artefacts",
+    "teacher",
+    "distillation",
+    "start_from",
 )
+TEACHER_FILE = "teacher_probabilities.npy"
 
 
 def learning_rate_at(epoch, config):
@@ -106,13 +121,36 @@ def class_weights(labels, power):
 
 
 class WeightedBatches(FerBatches):
-    def __init__(self, *args, weights, **kwargs):
+    """FerBatches with a weight per face by its label's class and, with a
+    teacher, targets that blend the teacher's probabilities into the labels."""
+
+    def __init__(self, *args, weights, soft_targets=None, distillation=0.0, **kwargs):
         super().__init__(*args, **kwargs)
         self.weights = weights.astype("float32")
+        self.soft_targets, self.distillation = soft_targets, distillation
 
     def __getitem__(self, i):
         x, y = super().__getitem__(i)
-        return x, y, self.weights[y.argmax(axis=1)]
+        rows = self.rows(i)
+        if self.soft_targets is not None:
+            y = (1 - self.distillation) * y + self.distillation * self.soft_targets[
+                rows
+            ].astype("float32")
+        return x, y, self.weights[self.labels[rows]]
+
+
+def teacher_probabilities(config, images):
+    """The teacher's reading of the training faces, computed once a run."""
+    path = Path(config.checkpoint_dir) / TEACHER_FILE
+    if path.exists():
+        return np.load(path)
+    from faces.classifier import EmotionClassifier
+
+    print(f"Reading {len(images):,} training faces with {config.teacher}", flush=True)
+    classifier = EmotionClassifier(models_dir=config.teacher, allow_keras=True)
+    probabilities = classifier.predict_proba(images).astype("float32")
+    np.save(path, probabilities)
+    return probabilities
 
 
 class CheckpointEachEpoch(keras.callbacks.Callback):
@@ -174,7 +212,9 @@ def _start_or_resume(config):
         return model, state
     keras.utils.set_random_seed(config.seed)
     model = build_emotion_model(**config.architecture)
-    if config.architecture.get("backbone") == "efficientnet_lite0":
+    if config.start_from is not None:
+        _start_from_trained(model, config)
+    elif config.architecture.get("backbone") == "efficientnet_lite0":
         _start_from_imagenet(model, checkpoint_dir)
     _compile(model, config)
     state = {
@@ -188,6 +228,20 @@ def _start_or_resume(config):
         "config": config.to_json(),
     }
     return model, state
+
+
+def _start_from_trained(model, config):
+    folder = Path(config.start_from)
+    report_path = folder / REPORT_FILE
+    if not report_path.is_file():
+        raise FileNotFoundError(f"Nothing to start from: {report_path} does not exist.")
+    if json.loads(report_path.read_text())["architecture"] != config.architecture:
+        raise ValueError(
+            f"{folder} holds another architecture: start from it with the same "
+            "--architecture."
+        )
+    trained = keras.saving.load_model(folder / MODEL_FILE, compile=False)
+    model.set_weights(trained.get_weights())
 
 
 def _start_from_imagenet(model, checkpoint_dir):
@@ -261,12 +315,19 @@ def train_face_model(config, splits=None):
     splits = splits or load_fer2013(config.data)
     model, state = _start_or_resume(config)
     weights = class_weights(splits.y_train, config.class_weight_power)
+    soft_targets = (
+        teacher_probabilities(config, splits.x_train)
+        if config.teacher is not None and config.distillation > 0
+        else None
+    )
     batches = WeightedBatches(
         splits.x_train,
         splits.y_train,
         batch_size=config.batch_size,
         seed=config.seed,
         weights=weights[np.arange(len(EMOTIONS))],
+        soft_targets=soft_targets,
+        distillation=config.distillation,
         random_erasing=config.random_erasing,
         photo_artefacts=config.photo_artefacts,
     )

@@ -193,3 +193,71 @@ def test_a_checkpoint_trained_elsewhere_is_published_with_its_own_recipe(
 def test_publishing_without_a_checkpoint_says_what_is_missing(tmp_path, splits):
     with pytest.raises(FileNotFoundError, match="state.json"):
         training.publish_checkpoint(config(tmp_path), splits)
+
+
+def test_distillation_targets_blend_the_teachers_probabilities_into_the_labels(
+    splits,
+):
+    soft = np.random.default_rng(5).dirichlet(np.ones(7), len(splits.y_train))
+    weights = np.arange(1, 8, dtype="float32")
+    batches = training.WeightedBatches(
+        splits.x_train,
+        splits.y_train,
+        batch_size=32,
+        seed=1,
+        weights=weights,
+        soft_targets=soft,
+        distillation=0.7,
+    )
+    batches.set_epoch(3)
+    _, y, sample_weights = batches[2]
+    rows = batches.rows(2)
+    one_hot = np.eye(7)[splits.y_train[rows]]
+    np.testing.assert_allclose(y, 0.3 * one_hot + 0.7 * soft[rows], rtol=1e-6)
+    # Weighted by the face's own label, not by the blended target's top class.
+    np.testing.assert_array_equal(sample_weights, weights[splits.y_train[rows]])
+
+
+def test_a_distilled_run_reads_its_teacher_once_and_resumes_with_its_targets(
+    tmp_path, splits
+):
+    teacher = tmp_path / "teacher"
+    training.train_face_model(
+        config(tmp_path / "first", output_dir=teacher, export_tflite=True), splits
+    )
+    recipe = dict(epochs=2, teacher=teacher, distillation=0.5)
+    report = training.train_face_model(
+        config(tmp_path, **{**recipe, "epochs": 1}), splits
+    )
+    targets = tmp_path / "checkpoints" / training.TEACHER_FILE
+    read = np.load(targets)
+    assert read.shape == (len(splits.y_train), 7)
+    np.testing.assert_allclose(read.sum(axis=1), 1.0, rtol=1e-5)
+    assert report["config"]["teacher"].endswith("teacher")
+    assert report["config"]["distillation"] == 0.5
+
+    # The teacher changes (retrained, or gone): the run resumes with the
+    # targets it started with.
+    (teacher / "emotion_model.tflite").unlink()
+    training.train_face_model(config(tmp_path, **recipe, resume=True), splits)
+    np.testing.assert_array_equal(np.load(targets), read)
+
+
+def test_a_run_started_from_a_trained_model_begins_with_its_weights(tmp_path, splits):
+    trained = tmp_path / "trained"
+    training.train_face_model(config(tmp_path / "first", output_dir=trained), splits)
+    model, state = training._start_or_resume(config(tmp_path, start_from=trained))
+    shipped = keras.saving.load_model(trained / "emotion_model.keras", compile=False)
+    for a, b in zip(model.get_weights(), shipped.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert state["epochs_done"] == 0
+
+
+def test_starting_from_another_architecture_is_a_clear_error(tmp_path, splits):
+    trained = tmp_path / "trained"
+    training.train_face_model(config(tmp_path / "first", output_dir=trained), splits)
+    other = {**TINY, "entry_filters": [8, 32]}
+    with pytest.raises(ValueError, match="another architecture"):
+        training.train_face_model(
+            config(tmp_path, start_from=trained, architecture=other), splits
+        )

@@ -73,6 +73,25 @@ class Command(BaseCommand):
             "JPEG (default 0, as the shipped model)",
         )
         parser.add_argument(
+            "--teacher",
+            type=Path,
+            help="distil: a models folder (e.g. saved_models) whose reading as "
+            "served gives every training face soft targets",
+        )
+        parser.add_argument(
+            "--distillation",
+            type=float,
+            default=0.7,
+            help="with --teacher, the teacher's share of each target beside the "
+            "label (default 0.7)",
+        )
+        parser.add_argument(
+            "--start-from",
+            type=Path,
+            help="a trained model folder of the same architecture to start from "
+            "(e.g. saved_models/members/emotion_a) instead of random weights",
+        )
+        parser.add_argument(
             "--resume",
             action="store_true",
             help="continue the run saved in --checkpoint-dir",
@@ -131,6 +150,9 @@ class Command(BaseCommand):
             label_smoothing=options["label_smoothing"],
             random_erasing=options["random_erasing"],
             photo_artefacts=options["photo_artefacts"],
+            teacher=options["teacher"],
+            distillation=options["distillation"] if options["teacher"] else 0.0,
+            start_from=options["start_from"],
             architecture=dict(ARCHITECTURES[options["architecture"]]),
             resume=options["resume"],
             export_tflite=not options["no_tflite"],
