@@ -1,0 +1,99 @@
+"""Which members make the best ensemble? Every subset, measured in one run.
+
+    .venv/bin/python benchmarks/ensemble_subsets.py \
+        saved_models/members/emotion_{a,b,c,s}
+
+Issue 21 asks which of averaging and distilling won, and by how much. For each
+member folder given, the member's logits on FER2013 PublicTest and CK+ (each
+face and its mirror image) are computed once under Keras; then every subset of
+the members is read as `publish_emotion_ensemble` would serve it: the
+temperature and the neutral offset fitted on PublicTest
+(`ml_training.face.ensemble`), mirror image averaged in. Prints, per subset:
+PublicTest and CK+ accuracy, CK+ calibration error, the fitted temperature
+and offset, and the parameters. Keras float32 here, LiteRT in the site: the
+published file's own report can differ in the last digit.
+
+A PublicTest accuracy has a standard error of about 0.8 points (3,589
+faces), CK+ about 1.4 (927 faces); subsets are chosen on PublicTest only.
+"""
+
+import argparse
+import itertools
+import os
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(REPO / "benchmarks"))
+import harness  # noqa: E402
+
+harness.use_site_settings()
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+
+from ml_training.face import ensemble, evaluation  # noqa: E402
+from ml_training.face.data import load_fer2013  # noqa: E402
+from ml_training.face.training import face_sets  # noqa: E402
+
+
+def subset_rows(names, logits, parameters, sets):
+    """One row per subset of the members: the reading as served, measured."""
+    public_test = sets[0]
+    rows = []
+    for size in range(1, len(names) + 1):
+        for chosen in itertools.combinations(range(len(names)), size):
+            on = {s.name: [logits[s.name][i] for i in chosen] for s in sets}
+            temperature = ensemble.fit_temperature(on["PublicTest"], public_test.labels)
+            offset = ensemble.fit_neutral_offset(
+                on["PublicTest"], public_test.labels, temperature
+            )
+            row = {
+                "members": "+".join(names[i] for i in chosen),
+                "T": f"{temperature:.2f}",
+                "neutral offset": f"{offset:+.2f}",
+                "parameters": f"{sum(parameters[i] for i in chosen):,}",
+            }
+            for face_set in sets:
+                served = ensemble.served_probabilities(
+                    on[face_set.name], temperature, offset
+                )
+                accuracy = (served.argmax(axis=1) == face_set.labels).mean()
+                row[f"{face_set.name} acc"] = f"{accuracy:.2%}"
+                error = evaluation.expected_calibration_error(served, face_set.labels)
+                row[f"{face_set.name} ECE"] = f"{error:.3f}"
+            rows.append(row)
+    return rows
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("members", nargs="+", type=Path, help="member folders")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=settings.SHARED_DATA_DIR / "fer2013" / "fer2013.npz",
+    )
+    args = parser.parse_args()
+
+    sets = face_sets(load_fer2013(args.data), args.data)
+    names, parameters, logits = [], [], {s.name: [] for s in sets}
+    for folder in args.members:
+        model, _ = ensemble.load_member(folder)
+        names.append(folder.name.removeprefix("emotion_"))
+        parameters.append(model.count_params())
+        for face_set in sets:
+            logits[face_set.name].append(ensemble.member_logits(model, face_set.pixels))
+        print(f"read with {folder}", file=sys.stderr, flush=True)
+
+    rows = subset_rows(names, logits, parameters, sets)
+    harness.print_table(rows, list(rows[0]))
+
+
+if __name__ == "__main__":
+    main()
