@@ -15,13 +15,24 @@ from faces.emotions import EMOTIONS
 
 # Named sizes of the trimmed Xception (build_emotion_model's arguments).
 ARCHITECTURES = {
-    # Sized for what 2 CPU cores train in about two hours (~190 s an epoch);
+    # Sized for what 2 CPU cores train in about an hour (~75 s an epoch idle);
     # see docs/emotion-model.md for the measurements behind it. 397k parameters.
     "compact": {
         "stem_filters": [16, 16],
         "entry_filters": [32, 64, 128, 256],
         "middle_blocks": 1,
         "exit_filters": 0,
+        "dropout": 0.3,
+    },
+    # The compact entry flow with four middle blocks and a 512-filter exit:
+    # 1.15M parameters, about twice the compact model's time a face, so that
+    # one of it beside three compact members stays within 5 ms a face. The
+    # extra layers work on the smallest maps, so an epoch costs little more.
+    "deep": {
+        "stem_filters": [16, 16],
+        "entry_filters": [32, 64, 128, 256],
+        "middle_blocks": 4,
+        "exit_filters": 512,
         "dropout": 0.3,
     },
     # For a GPU: ~1500 s an epoch on the 2 CPU cores. 1.67M parameters, under

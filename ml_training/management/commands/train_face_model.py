@@ -54,7 +54,8 @@ class Command(BaseCommand):
             choices=sorted(ARCHITECTURES),
             default="compact",
             help="compact: 397k parameters, what 2 CPU cores train in a session "
-            "(shipped); wide: 1.67M, for a GPU; pretrained: EfficientNet-Lite0 "
+            "(shipped); deep: 1.15M, compact with 4 middle blocks and an exit; "
+            "wide: 1.67M, for a GPU; pretrained: EfficientNet-Lite0 "
             "from ImageNet at 64 px, 3.4M, under KERAS_BACKEND=torch "
             "(default compact)",
         )
