@@ -19,7 +19,6 @@ faces), CK+ about 1.4 (927 faces); subsets are chosen on PublicTest only.
 
 import argparse
 import itertools
-import os
 import sys
 from pathlib import Path
 
@@ -28,12 +27,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 import harness  # noqa: E402
 
-harness.use_site_settings()
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-import django  # noqa: E402
-
-django.setup()
+harness.setup_django()
 
 from django.conf import settings  # noqa: E402
 

@@ -15,7 +15,6 @@ levelling adds a face (one thread).
 """
 
 import argparse
-import os
 import sys
 import time
 from pathlib import Path
@@ -27,12 +26,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 import harness  # noqa: E402
 
-harness.use_site_settings()
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-import django  # noqa: E402
-
-django.setup()
+harness.setup_django()
 
 import cv2  # noqa: E402
 from django.conf import settings  # noqa: E402

@@ -38,11 +38,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 import harness  # noqa: E402
 
-harness.use_site_settings()
-
-import django  # noqa: E402
-
-django.setup()
+harness.setup_django()
 
 from faces import detection_check as photos  # noqa: E402
 from faces.analysis import analyze_image  # noqa: E402

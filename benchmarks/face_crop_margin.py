@@ -23,11 +23,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "benchmarks"))
 import harness  # noqa: E402
 
-harness.use_site_settings()
-
-import django  # noqa: E402
-
-django.setup()
+harness.setup_django()
 
 import cv2  # noqa: E402
 from django.conf import settings  # noqa: E402

@@ -63,6 +63,15 @@ def use_site_settings(database_url="sqlite:///:memory:"):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "moodsite.settings")
 
 
+def setup_django(database_url="sqlite:///:memory:"):
+    """use_site_settings(), then django.setup(): the preamble of a script
+    that reads photos or models through the site's own code."""
+    use_site_settings(database_url)
+    import django
+
+    django.setup()
+
+
 def manage(env, *args):
     subprocess.run([PYTHON, "manage.py", *args], cwd=REPO, env=env, check=True)
 
