@@ -13,28 +13,24 @@ from keras import layers
 
 from faces.emotions import EMOTIONS
 
+# Sized for what 2 CPU cores train in about an hour (~75 s an epoch idle);
+# see docs/emotion-model.md for the measurements behind it. 397k parameters.
+COMPACT = {
+    "stem_filters": [16, 16],
+    "entry_filters": [32, 64, 128, 256],
+    "middle_blocks": 1,
+    "exit_filters": 0,
+    "dropout": 0.3,
+}
+
 # Named sizes of the trimmed Xception (build_emotion_model's arguments).
 ARCHITECTURES = {
-    # Sized for what 2 CPU cores train in about an hour (~75 s an epoch idle);
-    # see docs/emotion-model.md for the measurements behind it. 397k parameters.
-    "compact": {
-        "stem_filters": [16, 16],
-        "entry_filters": [32, 64, 128, 256],
-        "middle_blocks": 1,
-        "exit_filters": 0,
-        "dropout": 0.3,
-    },
-    # The compact entry flow with four middle blocks and a 512-filter exit:
-    # 1.15M parameters, about twice the compact model's time a face, so that
-    # one of it beside three compact members stays within 5 ms a face. The
-    # extra layers work on the smallest maps, so an epoch costs little more.
-    "deep": {
-        "stem_filters": [16, 16],
-        "entry_filters": [32, 64, 128, 256],
-        "middle_blocks": 4,
-        "exit_filters": 512,
-        "dropout": 0.3,
-    },
+    "compact": COMPACT,
+    # The compact model with four middle blocks and a 512-filter exit: 1.15M
+    # parameters, about twice its time a face, so that one of it beside
+    # three compact members stays within 5 ms a face. The extra layers work
+    # on the smallest maps: an epoch takes ~95 s against ~75 (idle).
+    "deep": {**COMPACT, "middle_blocks": 4, "exit_filters": 512},
     # For a GPU: ~1500 s an epoch on the 2 CPU cores. 1.67M parameters, under
     # the 2M that the face model may have, but 6.2 ms a face in LiteRT here
     # against the compact model's 0.9 (budget: 1 ms): a teacher to distil
