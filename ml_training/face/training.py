@@ -140,9 +140,11 @@ class WeightedBatches(FerBatches):
 
 
 def teacher_probabilities(config, images):
-    """The teacher's reading of the training faces, computed once a run."""
+    """The teacher's reading of the training faces, computed once a run: a
+    resumed run reads it back; a new run in the same folder computes its own
+    (the file may be an earlier run's, from another teacher)."""
     path = Path(config.checkpoint_dir) / TEACHER_FILE
-    if path.exists():
+    if config.resume and path.exists():
         return np.load(path)
     from faces.classifier import EmotionClassifier
 

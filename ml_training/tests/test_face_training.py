@@ -226,6 +226,10 @@ def test_a_distilled_run_reads_its_teacher_once_and_resumes_with_its_targets(
         config(tmp_path / "first", output_dir=teacher, export_tflite=True), splits
     )
     recipe = dict(epochs=2, teacher=teacher, distillation=0.5)
+    # An earlier run's targets in the folder: a new run must not learn from them.
+    (tmp_path / "checkpoints").mkdir()
+    stale = np.full((len(splits.y_train), 7), 1 / 7, dtype="float32")
+    np.save(tmp_path / "checkpoints" / training.TEACHER_FILE, stale)
     report = training.train_face_model(
         config(tmp_path, **{**recipe, "epochs": 1}), splits
     )
@@ -233,6 +237,7 @@ def test_a_distilled_run_reads_its_teacher_once_and_resumes_with_its_targets(
     read = np.load(targets)
     assert read.shape == (len(splits.y_train), 7)
     np.testing.assert_allclose(read.sum(axis=1), 1.0, rtol=1e-5)
+    assert not np.allclose(read, stale)
     assert report["config"]["teacher"].endswith("teacher")
     assert report["config"]["distillation"] == 0.5
 
