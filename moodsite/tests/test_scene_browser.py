@@ -74,6 +74,12 @@ def test_a_landscape_gets_the_scenes_mood_songs_and_one_tap_moods(
     first = song_names(browser)
     assert len(first) == SONGS_PER_PAGE
     assert all(name.startswith("calm song") for name in first)
+    # No photo to show: the mood bars stand at the top left, level with the
+    # headline, not under an empty space where a photo would be.
+    bars = browser.find_element(By.ID, "details").rect
+    headline = browser.find_element(By.ID, "analysis").rect
+    assert bars["x"] < headline["x"]
+    assert abs(bars["y"] - headline["y"]) < 2
     # The README's screenshot (BROWSER_SCREENSHOTS=docs/screenshots), kept small.
     path = screenshot("scene-desktop")
     with Image.open(path) as shot:
@@ -107,6 +113,10 @@ def test_a_mood_can_be_picked_without_a_photo(site):
         browser, lambda b: b.find_element(By.TAG_NAME, "h1").text == "You picked happy"
     )
     assert all(name.startswith("happy song") for name in song_names(browser))
+    # Nothing to show beside the songs: they take the page's width.
+    page = browser.find_element(By.TAG_NAME, "main").rect
+    songs = browser.find_element(By.ID, "songs").rect
+    assert songs["width"] > 0.8 * page["width"]
     browser.find_element(By.LINK_TEXT, "Sad").click()
     wait_until(
         browser, lambda b: b.find_element(By.TAG_NAME, "h1").text == "You picked sad"
