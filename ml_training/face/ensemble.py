@@ -106,15 +106,15 @@ def member_logits(model, faces):
 def served_probabilities(logits, temperature, neutral_offset=0.0, flip=True):
     """What the ensemble file answers, from its members' logits.
 
-    logits: per member, (logits of the faces, logits of their mirror images)."""
+    logits: per member, (logits of the faces, logits of their mirror images,
+    and of any further views measured); without `flip` only the faces."""
     shift = np.zeros(len(EMOTIONS))
     shift[NEUTRAL] = neutral_offset
-    views = [0, 1] if flip else [0]
     return np.mean(
         [
-            _softmax(pair[view] / temperature + shift)
-            for pair in logits
-            for view in views
+            _softmax(view / temperature + shift)
+            for views in logits
+            for view in (views if flip else views[:1])
         ],
         axis=0,
     )
