@@ -17,7 +17,6 @@ A PublicTest accuracy has a standard error of about 0.8 points (3,589
 faces), CK+ about 1.4 (927 faces); subsets are chosen on PublicTest only.
 """
 
-import argparse
 import itertools
 import sys
 from pathlib import Path
@@ -29,51 +28,32 @@ import harness  # noqa: E402
 
 harness.setup_django()
 
-from django.conf import settings  # noqa: E402
 
-from ml_training.face import ensemble, evaluation  # noqa: E402
+from ml_training.face import ensemble  # noqa: E402
 from ml_training.face.data import load_fer2013  # noqa: E402
 from ml_training.face.training import face_sets  # noqa: E402
 
 
 def subset_rows(names, logits, parameters, sets):
     """One row per subset of the members: the reading as served, measured."""
-    public_test = sets[0]
     rows = []
     for size in range(1, len(names) + 1):
         for chosen in itertools.combinations(range(len(names)), size):
             on = {s.name: [logits[s.name][i] for i in chosen] for s in sets}
-            temperature = ensemble.fit_temperature(on["PublicTest"], public_test.labels)
-            offset = ensemble.fit_neutral_offset(
-                on["PublicTest"], public_test.labels, temperature
-            )
+            temperature, offset, figures = ensemble.fit_and_measure(on, sets)
             row = {
                 "members": "+".join(names[i] for i in chosen),
                 "T": f"{temperature:.2f}",
                 "neutral offset": f"{offset:+.2f}",
                 "parameters": f"{sum(parameters[i] for i in chosen):,}",
             }
-            for face_set in sets:
-                served = ensemble.served_probabilities(
-                    on[face_set.name], temperature, offset
-                )
-                accuracy = (served.argmax(axis=1) == face_set.labels).mean()
-                row[f"{face_set.name} acc"] = f"{accuracy:.2%}"
-                error = evaluation.expected_calibration_error(served, face_set.labels)
-                row[f"{face_set.name} ECE"] = f"{error:.3f}"
+            row.update(harness.reading_cells(figures))
             rows.append(row)
     return rows
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("members", nargs="+", type=Path, help="member folders")
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=settings.SHARED_DATA_DIR / "fer2013" / "fer2013.npz",
-    )
-    args = parser.parse_args()
+    args = harness.emotion_members_parser(__doc__.splitlines()[0]).parse_args()
 
     sets = face_sets(load_fer2013(args.data), args.data)
     names, parameters, logits = [], [], {s.name: [] for s in sets}

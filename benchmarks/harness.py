@@ -7,6 +7,7 @@ client would, and run Django only in subprocesses (or, for the pool benchmark,
 after pointing it at the throwaway database).
 """
 
+import argparse
 import contextlib
 import datetime
 import json
@@ -346,6 +347,31 @@ def machine():
         f"Python {platform.python_version()}, load average "
         f"{STARTING_LOAD[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     )
+
+
+def emotion_members_parser(description):
+    """Arguments of the scripts that read emotion members: their folders and
+    FER2013 (after setup_django: the default lies in the shared data)."""
+    from django.conf import settings
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("members", nargs="+", type=Path, help="member folders")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=settings.SHARED_DATA_DIR / "fer2013" / "fer2013.npz",
+    )
+    return parser
+
+
+def reading_cells(figures):
+    """Table cells for an emotion reading's figures, as
+    ml_training.face.ensemble.fit_and_measure returns them."""
+    cells = {}
+    for name, (accuracy, error) in figures.items():
+        cells[f"{name} acc"] = f"{accuracy:.2%}"
+        cells[f"{name} ECE"] = f"{error:.3f}"
+    return cells
 
 
 def print_table(rows, columns):

@@ -12,7 +12,6 @@ neutral offset fitted on PublicTest for that set). The cost a face grows with
 the number of views: 2 views are what the site pays today.
 """
 
-import argparse
 import sys
 from pathlib import Path
 
@@ -25,9 +24,8 @@ harness.setup_django()
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
-from django.conf import settings  # noqa: E402
 
-from ml_training.face import ensemble, evaluation  # noqa: E402
+from ml_training.face import ensemble  # noqa: E402
 from ml_training.face.data import load_fer2013  # noqa: E402
 from ml_training.face.training import face_sets  # noqa: E402
 
@@ -73,14 +71,7 @@ def moved(faces, degrees, scale, dx, dy):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("members", nargs="+", type=Path, help="member folders")
-    parser.add_argument(
-        "--data",
-        type=Path,
-        default=settings.SHARED_DATA_DIR / "fer2013" / "fer2013.npz",
-    )
-    args = parser.parse_args()
+    args = harness.emotion_members_parser(__doc__.splitlines()[0]).parse_args()
 
     sets = face_sets(load_fer2013(args.data), args.data)
     models = [ensemble.load_member(folder)[0] for folder in args.members]
@@ -95,7 +86,6 @@ def main():
             ]
         print(f"read {face_set.name}", file=sys.stderr, flush=True)
 
-    public_test = sets[0]
     rows = []
     for label, extra in VIEW_SETS.items():
         chosen = ["face", *extra]
@@ -107,24 +97,14 @@ def main():
             ]
             for s in sets
         }
-        temperature = ensemble.fit_temperature(on["PublicTest"], public_test.labels)
-        offset = ensemble.fit_neutral_offset(
-            on["PublicTest"], public_test.labels, temperature
-        )
+        temperature, offset, figures = ensemble.fit_and_measure(on, sets)
         row = {
             "views": label,
             "passes a face": str(2 * len(chosen) * len(models)),
             "T": f"{temperature:.2f}",
             "neutral offset": f"{offset:+.2f}",
         }
-        for face_set in sets:
-            served = ensemble.served_probabilities(
-                on[face_set.name], temperature, offset
-            )
-            accuracy = (served.argmax(axis=1) == face_set.labels).mean()
-            row[f"{face_set.name} acc"] = f"{accuracy:.2%}"
-            error = evaluation.expected_calibration_error(served, face_set.labels)
-            row[f"{face_set.name} ECE"] = f"{error:.3f}"
+        row.update(harness.reading_cells(figures))
         rows.append(row)
     harness.print_table(rows, list(rows[0]))
 

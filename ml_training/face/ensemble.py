@@ -143,6 +143,24 @@ def fit_neutral_offset(logits, labels, temperature, flip=True):
     return float(min(NEUTRAL_OFFSETS, key=miss))
 
 
+def fit_and_measure(logits_by_set, sets):
+    """A reading fitted and measured as served, from its members' logits on
+    each face set (`logits_by_set[name]`, as served_probabilities takes them):
+    temperature and neutral offset fitted on the first set (PublicTest), then
+    {set name: (accuracy, expected calibration error)}."""
+    chosen, labels = logits_by_set[sets[0].name], sets[0].labels
+    temperature = fit_temperature(chosen, labels)
+    offset = fit_neutral_offset(chosen, labels, temperature)
+    figures = {}
+    for face_set in sets:
+        served = served_probabilities(logits_by_set[face_set.name], temperature, offset)
+        figures[face_set.name] = (
+            float((served.argmax(axis=1) == face_set.labels).mean()),
+            evaluation.expected_calibration_error(served, face_set.labels),
+        )
+    return temperature, offset, figures
+
+
 def _softmax(logits):
     exp = np.exp(logits - logits.max(axis=1, keepdims=True))
     return exp / exp.sum(axis=1, keepdims=True)

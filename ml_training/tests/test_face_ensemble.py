@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from faces.classifier import EmotionClassifier
-from ml_training.face import ensemble, training
+from ml_training.face import ensemble, evaluation, training
 from ml_training.face.training import FaceTrainingConfig
 from ml_training.tests.test_face_training import TINY
 from ml_training.tests.test_train_face_model import write_fake_fer
@@ -115,6 +115,38 @@ def test_the_fitted_neutral_offset_says_neutral_as_often_as_faces_are_neutral():
         (unshifted.argmax(axis=1) == ensemble.NEUTRAL).sum()
         - (labels == ensemble.NEUTRAL).sum()
     )
+
+
+def test_a_reading_is_fitted_on_the_first_set_and_measured_on_each():
+    rng = np.random.default_rng(7)
+    true_logits = rng.normal(0, 2, (20_000, 7))
+    labels = np.array(
+        [rng.choice(7, p=p) for p in ensemble._softmax(true_logits)], dtype="int64"
+    )
+    first, second = slice(0, 10_000), slice(10_000, None)
+    sets = [
+        evaluation.FaceSet("PublicTest", None, labels[first]),
+        evaluation.FaceSet("CK+", None, labels[second]),
+    ]
+    # Too sure on the first set only: its temperature is fitted there, not on
+    # the second set, whose logits are right as they are.
+    on = {
+        "PublicTest": [(1.3 * true_logits[first],) * 2],
+        "CK+": [(true_logits[second],) * 2],
+    }
+    temperature, offset, figures = ensemble.fit_and_measure(on, sets)
+    assert temperature == pytest.approx(1.3, abs=0.06)
+    served = ensemble.served_probabilities(on["CK+"], temperature, offset)
+    accuracy = (served.argmax(axis=1) == labels[second]).mean()
+    assert figures["CK+"] == (
+        pytest.approx(accuracy),
+        pytest.approx(evaluation.expected_calibration_error(served, labels[second])),
+    )
+    # Two views of three: the mirror counts, a third view too.
+    views = ensemble.served_probabilities(
+        [(true_logits, true_logits, np.zeros_like(true_logits))], 1.0
+    )
+    assert views == pytest.approx((2 * ensemble._softmax(true_logits) + 1 / 7) / 3)
 
 
 def test_publishing_measures_the_served_file_and_lists_its_members(members, tmp_path):
