@@ -181,3 +181,10 @@ def screen_size(browser, width, height):
         yield
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+@pytest.fixture
+def phone(browser):
+    """The browser as a 390 px wide phone screen, for the length of a test."""
+    with screen_size(browser, 390, 844):
+        yield

@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from django.urls import reverse
-from PIL import Image
 
 from faces.analysis import FaceResult, analyze_rgb
 from faces.images import NOT_AN_IMAGE_MESSAGE
@@ -23,7 +22,7 @@ from moodsite.tests.conftest import (
     missing_browser_reason,
     screen_size,
 )
-from moodsite.tests.pages import WAIT, fill_pool, upload
+from moodsite.tests.pages import WAIT, fill_pool, save_small_png, upload
 from recommender import services
 from recommender.mapping import mood_for
 from recommender.models import EmotionCorrection, Reading
@@ -469,21 +468,6 @@ def test_the_accessibility_check_finds_a_serious_problem(site):
     )
     problems = serious_accessibility_problems(browser)
     assert len(problems) == 1 and problems[0].startswith("image-alt (critical)")
-
-
-def save_small_png(path):
-    """Down to a 128-colour palette: the screenshots in docs/screenshots stay small."""
-    with Image.open(path) as shot:
-        small = shot.convert("RGB").quantize(colors=128)
-    small.save(path, optimize=True)
-    return path
-
-
-@pytest.fixture
-def phone(browser):
-    """The browser as a 390 px wide phone screen, for the length of a test."""
-    with screen_size(browser, 390, 844):
-        yield
 
 
 def group_photo_reading(astronaut, browser):
