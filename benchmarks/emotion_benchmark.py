@@ -6,7 +6,8 @@
 Prints, for each model, on FER2013 PublicTest (the rows with usage == 1 of
 ../shared/data/fer2013/fer2013.npz) and on CK+ (../shared/data/ckplus/, posed
 faces of 106 people that no model here trained on): accuracy, recall per
-class, calibration error, how often it answers neutral; then the latency per
+class and their mean (accuracy on a set with every emotion equally often),
+calibration error, how often it answers neutral; then the latency per
 face, median and p95, for one face per call and for batches.
 `--before-dir` adds the reading a new one replaces (a models folder kept from
 before publishing), so before and after are measured in the same run.
@@ -206,7 +207,8 @@ def main():
 
 def print_readings(readings, set_names):
     header = f"{'model':30s}" + "".join(
-        f" {name + ' acc':>14s} {'ECE':>6s} {'neutral said/are':>17s}"
+        f" {name + ' acc':>14s} {'mean recall':>11s} {'ECE':>6s}"
+        f" {'neutral said/are':>17s}"
         for name in set_names
     )
     print()
@@ -214,7 +216,8 @@ def print_readings(readings, set_names):
     print("-" * len(header))
     for name, figures in readings:
         cells = "".join(
-            f" {f['accuracy']:14.1%} {f['expected_calibration_error']:6.3f}"
+            f" {f['accuracy']:14.1%} {f['mean_recall']:11.1%}"
+            f" {f['expected_calibration_error']:6.3f}"
             f" {f['neutral_answers']:>8d}/{f['neutral_faces']:<8d}"
             for f in (figures[s] for s in set_names)
         )

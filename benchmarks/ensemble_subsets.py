@@ -7,7 +7,7 @@ Issue 21 asks which of averaging and distilling won, and by how much. For each
 member folder given, the member's logits on FER2013 PublicTest and CK+ (each
 face and its mirror image) are computed once under Keras; then every subset of
 the members is read as `publish_emotion_ensemble` would serve it: the
-temperature and the neutral offset fitted on PublicTest
+temperature, the prior shift and the neutral offset fitted on PublicTest
 (`ml_training.face.ensemble`), mirror image averaged in. Prints, per subset:
 PublicTest and CK+ accuracy, CK+ calibration error, the fitted temperature
 and offset, and the parameters. Keras float32 here, LiteRT in the site: the
@@ -34,17 +34,18 @@ from ml_training.face.data import load_fer2013  # noqa: E402
 from ml_training.face.training import face_sets  # noqa: E402
 
 
-def subset_rows(names, logits, parameters, sets):
+def subset_rows(names, logits, parameters, sets, prior):
     """One row per subset of the members: the reading as served, measured."""
     rows = []
     for size in range(1, len(names) + 1):
         for chosen in itertools.combinations(range(len(names)), size):
             on = {s.name: [logits[s.name][i] for i in chosen] for s in sets}
-            temperature, offset, figures = ensemble.fit_and_measure(on, sets)
+            reading, figures = ensemble.fit_and_measure(on, sets, prior)
             row = {
                 "members": "+".join(names[i] for i in chosen),
-                "T": f"{temperature:.2f}",
-                "neutral offset": f"{offset:+.2f}",
+                "T": f"{reading.temperature:.2f}",
+                "prior shift": f"{reading.prior_shift:.2f}",
+                "neutral offset": f"{reading.neutral_offset:+.2f}",
                 "parameters": f"{sum(parameters[i] for i in chosen):,}",
             }
             row.update(harness.reading_cells(figures))
@@ -55,7 +56,8 @@ def subset_rows(names, logits, parameters, sets):
 def main():
     args = harness.emotion_members_parser(__doc__.splitlines()[0]).parse_args()
 
-    sets = face_sets(load_fer2013(args.data), args.data)
+    splits = load_fer2013(args.data)
+    sets, prior = face_sets(splits, args.data), ensemble.class_prior(splits.y_train)
     names, parameters, logits = [], [], {s.name: [] for s in sets}
     for folder in args.members:
         model, _ = ensemble.load_member(folder)
@@ -65,7 +67,7 @@ def main():
             logits[face_set.name].append(ensemble.member_logits(model, face_set.pixels))
         print(f"read with {folder}", file=sys.stderr, flush=True)
 
-    rows = subset_rows(names, logits, parameters, sets)
+    rows = subset_rows(names, logits, parameters, sets, prior)
     harness.print_table(rows, list(rows[0]))
 
 

@@ -7,9 +7,9 @@ each face and its mirror image; this reads the given members' ensemble with
 further views of the kind training showed them (small shifts, zooms and
 rotations: `ml_training.face.data.augment_batch`), each with its mirror,
 and prints PublicTest and CK+ accuracy and CK+ calibration error for each set
-of views, read as `publish_emotion_ensemble` would serve it (temperature and
-neutral offset fitted on PublicTest for that set). The cost a face grows with
-the number of views: 2 views are what the site pays today.
+of views, read as `publish_emotion_ensemble` would serve it (temperature,
+prior shift and neutral offset fitted on PublicTest for that set). The cost a
+face grows with the number of views: 2 views are what the site pays today.
 """
 
 import sys
@@ -73,7 +73,8 @@ def moved(faces, degrees, scale, dx, dy):
 def main():
     args = harness.emotion_members_parser(__doc__.splitlines()[0]).parse_args()
 
-    sets = face_sets(load_fer2013(args.data), args.data)
+    splits = load_fer2013(args.data)
+    sets, prior = face_sets(splits, args.data), ensemble.class_prior(splits.y_train)
     models = [ensemble.load_member(folder)[0] for folder in args.members]
     # logits[set][view name]: per member, (face, mirror) logits.
     logits = {s.name: {} for s in sets}
@@ -97,12 +98,13 @@ def main():
             ]
             for s in sets
         }
-        temperature, offset, figures = ensemble.fit_and_measure(on, sets)
+        reading, figures = ensemble.fit_and_measure(on, sets, prior)
         row = {
             "views": label,
             "passes a face": str(2 * len(chosen) * len(models)),
-            "T": f"{temperature:.2f}",
-            "neutral offset": f"{offset:+.2f}",
+            "T": f"{reading.temperature:.2f}",
+            "prior shift": f"{reading.prior_shift:.2f}",
+            "neutral offset": f"{reading.neutral_offset:+.2f}",
         }
         row.update(harness.reading_cells(figures))
         rows.append(row)

@@ -131,16 +131,14 @@ def emotion_figures(report):
             )
         )
         recalls = ckplus.get("per_class", {})
-        rows.append(
-            (
-                "CK+ recall per class",
-                ", ".join(
-                    f"{name} {values['recall']:.2f}"
-                    for name, values in recalls.items()
-                    if values.get("support")
-                ),
-            )
+        per_class = ", ".join(
+            f"{name} {values['recall']:.2f}"
+            for name, values in recalls.items()
+            if values.get("support")
         )
+        if "mean_recall" in ckplus:
+            per_class += f"; mean {ckplus['mean_recall']:.4f}"
+        rows.append(("CK+ recall per class", per_class))
     if "expected_calibration_error" in report:
         rows.append(
             ("Calibration error (PublicTest)", report["expected_calibration_error"])
@@ -148,6 +146,13 @@ def emotion_figures(report):
     if "temperature" in report:
         rows.append(
             ("Softmax temperature (fitted on PublicTest)", report["temperature"])
+        )
+    if "prior_shift" in report:
+        rows.append(
+            (
+                "Shift towards rarer emotions (fitted on PublicTest)",
+                f"{report['prior_shift']} × log of each emotion's training share",
+            )
         )
     if "neutral_offset" in report:
         rows.append(("Neutral offset (fitted on PublicTest)", report["neutral_offset"]))

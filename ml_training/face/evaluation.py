@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from sklearn.metrics import balanced_accuracy_score
 
 from faces.classifier import EMOTIONS
 from ml_training import metrics
@@ -55,6 +56,9 @@ def measure(probabilities, labels, subjects=None):
     figures = {
         "faces": int(len(labels)),
         **metrics.classification_figures(probabilities, labels, EMOTIONS),
+        # Recall averaged over the emotions the set holds: what accuracy would
+        # be on a set with every emotion equally often (the posed photo sets).
+        "mean_recall": round(float(balanced_accuracy_score(labels, predicted)), 4),
         "expected_calibration_error": expected_calibration_error(probabilities, labels),
         # How often the model says neutral against how often faces are:
         # a reading that hides in neutral swallows angry, sad and fear.

@@ -67,28 +67,47 @@ def _ensemble_and_member_logits(folders, **settings):
 
 def test_a_temperature_softens_each_members_softmax(members):
     _, folders = members
-    answers, logits = _ensemble_and_member_logits(folders, temperature=1.5)
+    answers, logits = _ensemble_and_member_logits(
+        folders, reading=ensemble.Reading(temperature=1.5)
+    )
     expected = np.mean([ensemble._softmax(pair[0] / 1.5) for pair in logits], axis=0)
     np.testing.assert_allclose(answers, expected, atol=1e-5)
 
 
-def test_the_neutral_offset_moves_each_members_neutral_logit(members):
+def test_the_readings_offsets_move_each_members_logits(members):
     _, folders = members
-    answers, logits = _ensemble_and_member_logits(
-        folders, temperature=1.5, neutral_offset=-0.5
+    reading = ensemble.Reading(1.5, 0.8, -0.5, SKEWED_PRIOR)
+    answers, logits = _ensemble_and_member_logits(folders, reading=reading)
+    expected = ensemble.served_probabilities(logits, reading, flip=False)
+    plain = ensemble.served_probabilities(
+        logits, ensemble.Reading(temperature=1.5), flip=False
     )
-    expected = ensemble.served_probabilities(logits, 1.5, -0.5, flip=False)
-    plain = ensemble.served_probabilities(logits, 1.5, flip=False)
+    # The rarest emotion gains, neutral (common, and offset besides) loses.
+    assert (expected[:, RAREST] > plain[:, RAREST]).all()
     assert (expected[:, ensemble.NEUTRAL] < plain[:, ensemble.NEUTRAL]).all()
     np.testing.assert_allclose(answers, expected, atol=1e-5)
 
 
+# FER2013's training mix, rounded: disgust rarest, happy commonest.
+SKEWED_PRIOR = (0.14, 0.015, 0.14, 0.25, 0.17, 0.11, 0.175)
+RAREST = 1
+
+
+def _sampled(seed, n=20_000):
+    """Logits and labels drawn from them: a reading right as it is."""
+    rng = np.random.default_rng(seed)
+    true_logits = rng.normal(0, 2, (n, 7))
+    return true_logits, _drawn(true_logits, rng)
+
+
+def _drawn(logits, rng):
+    """One label for each row, drawn from softmax(logits)."""
+    below = np.cumsum(ensemble._softmax(logits), axis=1) < rng.random((len(logits), 1))
+    return np.minimum(below.sum(axis=1), 6).astype("int64")
+
+
 def test_the_fitted_temperature_undoes_an_overconfident_reading():
-    rng = np.random.default_rng(5)
-    true_logits = rng.normal(0, 2, (20_000, 7))
-    labels = np.array(
-        [rng.choice(7, p=p) for p in ensemble._softmax(true_logits)], dtype="int64"
-    )
+    true_logits, labels = _sampled(5)
     # Logits 1.3 times too large: too sure. The fit brings them back.
     overconfident = 1.3 * true_logits
     fitted = ensemble.fit_temperature(
@@ -97,20 +116,37 @@ def test_the_fitted_temperature_undoes_an_overconfident_reading():
     assert fitted == pytest.approx(1.3, abs=0.06)
 
 
+def test_the_fitted_prior_shift_undoes_a_learnt_prior_on_balanced_faces():
+    # Faces with every emotion about equally likely, read by a model that
+    # learnt a skewed prior: its logits carry +log(prior). The fit takes it
+    # back out (strength 1), and leaves a model without that lean as it is.
+    true_logits, labels = _sampled(8)
+    learnt = true_logits + np.log(SKEWED_PRIOR)
+    reading = ensemble.Reading(class_prior=SKEWED_PRIOR)
+    assert ensemble.fit_prior_shift(
+        [(learnt, learnt)], labels, reading, flip=False
+    ) == pytest.approx(1.0, abs=0.1)
+    assert ensemble.fit_prior_shift(
+        [(true_logits, true_logits)], labels, reading, flip=False
+    ) == pytest.approx(0.0, abs=0.1)
+
+
 def test_the_fitted_neutral_offset_says_neutral_as_often_as_faces_are_neutral():
-    rng = np.random.default_rng(6)
-    true_logits = rng.normal(0, 2, (20_000, 7))
-    labels = np.array(
-        [rng.choice(7, p=p) for p in ensemble._softmax(true_logits)], dtype="int64"
-    )
+    true_logits, labels = _sampled(6)
     # A reading that favours neutral by 0.6 of a logit: the fit takes it back.
     leaning = true_logits.copy()
     leaning[:, ensemble.NEUTRAL] += 0.6
-    offset = ensemble.fit_neutral_offset([(leaning, leaning)], labels, 1.0, flip=False)
+    offset = ensemble.fit_neutral_offset(
+        [(leaning, leaning)], labels, ensemble.Reading(), flip=False
+    )
     assert offset == pytest.approx(-0.6, abs=0.1)
-    served = ensemble.served_probabilities([(leaning, leaning)], 1.0, offset, False)
+    served = ensemble.served_probabilities(
+        [(leaning, leaning)], ensemble.Reading(neutral_offset=offset), False
+    )
     said = (served.argmax(axis=1) == ensemble.NEUTRAL).sum()
-    unshifted = ensemble.served_probabilities([(leaning, leaning)], 1.0, 0.0, False)
+    unshifted = ensemble.served_probabilities(
+        [(leaning, leaning)], ensemble.Reading(), False
+    )
     assert abs(said - (labels == ensemble.NEUTRAL).sum()) < abs(
         (unshifted.argmax(axis=1) == ensemble.NEUTRAL).sum()
         - (labels == ensemble.NEUTRAL).sum()
@@ -118,11 +154,7 @@ def test_the_fitted_neutral_offset_says_neutral_as_often_as_faces_are_neutral():
 
 
 def test_a_reading_is_fitted_on_the_first_set_and_measured_on_each():
-    rng = np.random.default_rng(7)
-    true_logits = rng.normal(0, 2, (20_000, 7))
-    labels = np.array(
-        [rng.choice(7, p=p) for p in ensemble._softmax(true_logits)], dtype="int64"
-    )
+    true_logits, labels = _sampled(7)
     first, second = slice(0, 10_000), slice(10_000, None)
     sets = [
         evaluation.FaceSet("PublicTest", None, labels[first]),
@@ -134,9 +166,10 @@ def test_a_reading_is_fitted_on_the_first_set_and_measured_on_each():
         "PublicTest": [(1.3 * true_logits[first],) * 2],
         "CK+": [(true_logits[second],) * 2],
     }
-    temperature, offset, figures = ensemble.fit_and_measure(on, sets)
-    assert temperature == pytest.approx(1.3, abs=0.06)
-    served = ensemble.served_probabilities(on["CK+"], temperature, offset)
+    reading, figures = ensemble.fit_and_measure(on, sets, SKEWED_PRIOR)
+    assert reading.temperature == pytest.approx(1.3, abs=0.06)
+    assert reading.class_prior == SKEWED_PRIOR
+    served = ensemble.served_probabilities(on["CK+"], reading)
     accuracy = (served.argmax(axis=1) == labels[second]).mean()
     assert figures["CK+"] == (
         pytest.approx(accuracy),
@@ -144,7 +177,7 @@ def test_a_reading_is_fitted_on_the_first_set_and_measured_on_each():
     )
     # Two views of three: the mirror counts, a third view too.
     views = ensemble.served_probabilities(
-        [(true_logits, true_logits, np.zeros_like(true_logits))], 1.0
+        [(true_logits, true_logits, np.zeros_like(true_logits))], ensemble.Reading()
     )
     assert views == pytest.approx((2 * ensemble._softmax(true_logits) + 1 / 7) / 3)
 
@@ -171,7 +204,17 @@ def test_publishing_measures_the_served_file_and_lists_its_members(members, tmp_
     assert report["confusion_matrix"] and len(report["per_class"]) == 7
     assert 0 <= report["expected_calibration_error"] <= 1
     assert report["temperature"] in ensemble.TEMPERATURES
+    assert report["prior_shift"] in ensemble.PRIOR_SHIFTS
     assert report["neutral_offset"] in ensemble.NEUTRAL_OFFSETS
+    # The offsets in the file are the fitted reading's, over FER2013's mix.
+    with np.load(data) as fer:
+        prior = ensemble.class_prior(fer["emotion"][fer["usage"] == 0])
+    fitted = ensemble.Reading(
+        report["temperature"], report["prior_shift"], report["neutral_offset"], prior
+    )
+    assert list(report["logit_offsets"].values()) == pytest.approx(
+        fitted.offsets.tolist(), abs=1e-4
+    )
 
 
 def test_a_folder_without_a_trained_member_is_a_command_error(members, tmp_path):

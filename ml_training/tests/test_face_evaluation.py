@@ -38,3 +38,12 @@ def test_measure_counts_neutral_answers_against_neutral_faces():
     assert figures["accuracy"] == 0.5
     assert (figures["neutral_answers"], figures["neutral_faces"]) == (3, 1)
     assert figures["per_class"]["angry"]["recall"] == 0.5
+
+
+def test_mean_recall_weighs_each_emotion_the_set_holds_alike():
+    # Nine happy faces read right, one disgust face read wrong: accuracy 90%,
+    # but on a set with both equally often half the answers would be wrong.
+    probabilities = np.eye(7)[[3] * 10]
+    figures = measure(probabilities, np.array([3] * 9 + [1]))
+    assert figures["accuracy"] == 0.9
+    assert figures["mean_recall"] == 0.5

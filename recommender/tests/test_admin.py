@@ -53,9 +53,14 @@ def test_staff_see_both_reports_beside_the_corrections(staff, models_dir):
         f"<td>{emotion['temperature']}</td>"
     ) in body
     assert (
+        '<th scope="row">Shift towards rarer emotions (fitted on PublicTest)</th>'
+        f"<td>{emotion['prior_shift']} × log of each emotion&#x27;s training share</td>"
+    ) in body
+    assert (
         '<th scope="row">Neutral offset (fitted on PublicTest)</th>'
         f"<td>{emotion['neutral_offset']}</td>"
     ) in body
+    assert f"mean {emotion['ckplus']['mean_recall']:.4f}" in body
     assert "Nov. 22, 2026" in body  # when each was trained
     # The emotion matrix's first cell and the corrections table's one count.
     assert f">{emotion['confusion_matrix'][0][0]}<" in body
