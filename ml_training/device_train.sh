@@ -72,8 +72,7 @@ watch() {
     if [ -f "$RUN/ckpt/state.json" ]; then
         # The state first: it never names an epoch past the weights saved.
         cp "$RUN/ckpt/state.json" "$OUT/ckpt/"
-        "$PYTHON" -m ml_training.face.portable weights \
-            "$RUN/ckpt/best.weights.h5" "$OUT/ckpt/best.weights.h5"
+        cp "$RUN/ckpt/best.weights.h5" "$OUT/ckpt/"
     fi
     if kill -0 "$(cat "$RUN/pid")" 2>/dev/null; then
         echo "Still training: call watch again."

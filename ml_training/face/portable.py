@@ -1,22 +1,19 @@
-"""What travels to and from a GPU machine: FER2013 packed small enough to
-carry there, and a run's best weights small enough to come back.
+"""What travels to a GPU machine: FER2013 packed small enough to carry there.
 
 The shared fer2013.npz is 71 MB, and already compressed: a call to the device
 machine carries at most 64 MiB with the repo. The faces as lossless PNG
 mosaics (100 faces a row, up to 10,000 a file) take 53 MB. Only what training
 reads travels: the pixels, the labels and which split each face is in.
-A file that comes back may have 16 MiB: the wide model's best.weights.h5 has
-20 MB, two thirds of it the optimizer's state, which publishing does not need.
+(A run's best.weights.h5 comes back as it is: training saves it without the
+optimizer's state, small enough for the 16 MiB a returned file may have.)
 
     python -m ml_training.face.portable pack FER2013_NPZ .device/data   # here
     python -m ml_training.face.portable unpack .device/data /tmp/fer.npz  # there
-    python -m ml_training.face.portable weights best.weights.h5 $OUT/best.weights.h5
 """
 
 import argparse
 from pathlib import Path
 
-import h5py
 import numpy as np
 from PIL import Image
 
@@ -49,16 +46,6 @@ def unpack(folder, target):
     np.savez(target, pixels=pixels, emotion=emotion, usage=usage)
 
 
-def model_weights_only(source, target):
-    """A Keras .weights.h5 without the optimizer's state (loads into a model
-    that is not compiled, as train_face_model --publish-only builds it)."""
-    with h5py.File(source, "r") as full, h5py.File(target, "w") as slim:
-        slim.attrs.update(full.attrs)
-        for name in full:
-            if name != "optimizer":
-                full.copy(full[name], slim, name=name)
-
-
 def _mosaic(faces):
     rows = -(-len(faces) // FACES_PER_ROW)
     padded = np.zeros((rows * FACES_PER_ROW, FACE, FACE), dtype=np.uint8)
@@ -88,16 +75,11 @@ def main(argv=None):
     unpacking = commands.add_parser("unpack", help="PNG mosaics -> fer2013.npz")
     unpacking.add_argument("folder", type=Path)
     unpacking.add_argument("target", type=Path)
-    weights = commands.add_parser("weights", help="drop the optimizer's state")
-    weights.add_argument("source", type=Path)
-    weights.add_argument("target", type=Path)
     args = parser.parse_args(argv)
     if args.command == "pack":
         pack(args.source, args.folder)
-    elif args.command == "unpack":
-        unpack(args.folder, args.target)
     else:
-        model_weights_only(args.source, args.target)
+        unpack(args.folder, args.target)
 
 
 if __name__ == "__main__":

@@ -11,9 +11,11 @@ import json
 import math
 import os
 import time
+import warnings
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+import h5py
 import keras
 import numpy as np
 
@@ -155,6 +157,22 @@ def teacher_probabilities(config, images):
     return probabilities
 
 
+def save_model_weights(model, path):
+    """The model's weights without the optimizer's state, which Keras saves
+    with them: publishing needs only the weights, and the optimizer's two
+    moments would triple the file a run in progress commits (resuming reads
+    the optimizer from last.keras). Loads under any backend, compiled or not."""
+    path = Path(path)
+    full = path.with_name("unslimmed." + path.name)
+    model.save_weights(full)
+    with h5py.File(full, "r") as source, h5py.File(path, "w") as slim:
+        slim.attrs.update(source.attrs)
+        for name in source:
+            if name != "optimizer":
+                source.copy(source[name], slim, name=name)
+    full.unlink()
+
+
 class CheckpointEachEpoch(keras.callbacks.Callback):
     """Saves the last and best states each epoch; stops after `patience` flat epochs."""
 
@@ -178,7 +196,7 @@ class CheckpointEachEpoch(keras.callbacks.Callback):
         if val_accuracy > self.state["best_val_accuracy"]:
             self.state["best_val_accuracy"] = val_accuracy
             self.state["best_epoch"] = epoch + 1
-            self.model.save_weights(self.dir / "best.weights.h5")
+            save_model_weights(self.model, self.dir / "best.weights.h5")
         self.state["epochs_done"] = epoch + 1
         self.model.save(self.dir / "last.keras")
         # The state file goes last: it never points past what was saved.
@@ -359,7 +377,11 @@ def train_face_model(config, splits=None):
         )
     best = Path(config.checkpoint_dir) / "best.weights.h5"
     if best.exists():
-        model.load_weights(best)
+        with warnings.catch_warnings():
+            # The best weights hold no optimizer state (save_model_weights);
+            # nothing trains after this load, so Keras's warning is noise.
+            warnings.filterwarnings("ignore", "Skipping variable loading for optimizer")
+            model.load_weights(best)
     return _evaluate_and_publish(model, state, splits, config)
 
 

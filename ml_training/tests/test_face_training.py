@@ -1,5 +1,6 @@
 import json
 
+import h5py
 import keras
 import numpy as np
 import pytest
@@ -122,6 +123,37 @@ def test_a_stopped_and_resumed_run_ends_with_the_weights_of_an_unbroken_run(
 
 def report_history(tmp_path):
     return json.loads((tmp_path / "checkpoints" / "state.json").read_text())["history"]
+
+
+@pytest.mark.filterwarnings("ignore:Skipping variable loading for optimizer")
+def test_best_weights_are_saved_without_the_optimizer_state_and_load_anywhere(
+    tmp_path,
+):
+    model = training.build_emotion_model(**TINY)
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    faces = np.zeros((2, 48, 48, 1), dtype="float32")
+    model.fit(faces, np.eye(7)[:2], verbose=0)  # the optimizer now has state
+    model.save_weights(tmp_path / "full.weights.h5")
+    training.save_model_weights(model, tmp_path / "best.weights.h5")
+
+    with h5py.File(tmp_path / "full.weights.h5") as full:
+        assert "optimizer" in full
+    with h5py.File(tmp_path / "best.weights.h5") as best:
+        assert "optimizer" not in best
+    assert sorted(path.name for path in tmp_path.iterdir()) == [
+        "best.weights.h5",
+        "full.weights.h5",
+    ]
+    fresh = training.build_emotion_model(**TINY)  # as publishing builds it
+    compiled = training.build_emotion_model(**TINY)  # as a run ends with it
+    compiled.compile(optimizer="adam", loss="categorical_crossentropy")
+    compiled.fit(faces, np.eye(7)[1:3], verbose=0)
+    for loader in (fresh, compiled):
+        loader.load_weights(tmp_path / "best.weights.h5")
+        for loaded, trained in zip(
+            loader.get_weights(), model.get_weights(), strict=True
+        ):
+            np.testing.assert_array_equal(loaded, trained)
 
 
 def test_resume_without_a_checkpoint_is_a_clear_error(tmp_path, splits):

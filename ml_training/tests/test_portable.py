@@ -1,9 +1,7 @@
-import h5py
 import numpy as np
 
 from ml_training.face import portable
 from ml_training.face.data import load_fer2013
-from ml_training.face.model import build_emotion_model
 
 
 def test_packed_faces_unpack_to_the_same_pixels_labels_and_splits(
@@ -28,28 +26,3 @@ def test_packed_faces_unpack_to_the_same_pixels_labels_and_splits(
     original, back = load_fer2013(source), load_fer2013(tmp_path / "back.npz")
     for split in ("x_train", "y_train", "x_val", "y_val"):
         np.testing.assert_array_equal(getattr(back, split), getattr(original, split))
-
-
-def test_weights_come_back_without_the_optimizer_state_and_load(tmp_path):
-    architecture = {"stem_filters": [4], "entry_filters": [8]}
-    model = build_emotion_model(**architecture)
-    model.compile(optimizer="adam", loss="categorical_crossentropy")
-    faces = np.zeros((2, 48, 48, 1), dtype="float32")
-    model.fit(faces, np.eye(7)[:2], verbose=0)  # the optimizer now has state
-    model.save_weights(tmp_path / "full.weights.h5")
-
-    portable.main(
-        [
-            "weights",
-            str(tmp_path / "full.weights.h5"),
-            str(tmp_path / "slim.weights.h5"),
-        ]
-    )
-    with h5py.File(tmp_path / "full.weights.h5") as full:
-        assert "optimizer" in full
-    with h5py.File(tmp_path / "slim.weights.h5") as slim:
-        assert "optimizer" not in slim
-    fresh = build_emotion_model(**architecture)
-    fresh.load_weights(tmp_path / "slim.weights.h5")
-    for loaded, trained in zip(fresh.get_weights(), model.get_weights(), strict=True):
-        np.testing.assert_array_equal(loaded, trained)
