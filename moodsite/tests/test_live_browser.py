@@ -14,7 +14,8 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from faces import services as face_services
-from faces.classifier import EMOTIONS
+from faces.classifier import EMOTIONS, ModelNotAvailable
+from faces.images import BUSY_MESSAGE, Busy
 from moodsite.tests.conftest import (
     browser_required,
     missing_browser_reason,
@@ -28,7 +29,10 @@ from recommender.wording import adjective, with_article
 if missing_browser_reason() and not browser_required():
     pytest.skip(missing_browser_reason(), allow_module_level=True)
 
-from selenium.common.exceptions import WebDriverException  # noqa: E402
+from selenium.common.exceptions import (  # noqa: E402
+    TimeoutException,
+    WebDriverException,
+)
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
@@ -91,9 +95,33 @@ def site(fake_camera_browser, live_server, pool, settings, stand_in_emotion_mode
 
 
 def wait_for(browser, condition, message=""):
-    return WebDriverWait(browser, WAIT, ignored_exceptions=(WebDriverException,)).until(
-        condition, message
-    )
+    try:
+        return WebDriverWait(
+            browser, WAIT, ignored_exceptions=(WebDriverException,)
+        ).until(condition)
+    except TimeoutException:
+        # What the page showed when the wait ran out says why (an error the
+        # site answered, no frame answered at all, ...).
+        state = live_panel_state(browser)
+        raise TimeoutException(f"{message}; the page: {state}") from None
+
+
+def live_panel_state(browser):
+    return browser.execute_script(
+        """
+        const element = (id) => document.getElementById(id) || {dataset: {}};
+        const text = (id) => element(id).textContent;
+        return {frames: element("live").dataset.frames,
+                error: text("live-error"), status: text("live-status"),
+                emotion: text("live-emotion"),
+                boxes: document.querySelectorAll("#live-boxes .face-box").length,
+                video_width: element("live-video").videoWidth};
+        """
+    ), [
+        entry["message"]
+        for entry in browser.get_log("browser")
+        if entry["level"] in ("SEVERE", "WARNING")
+    ]
 
 
 def live_song_names(browser):
@@ -318,6 +346,55 @@ def test_past_the_budget_the_page_says_so_waits_and_goes_on(site, monkeypatch):
         browser, lambda b: frames_answered(b) > frames and not error.is_displayed()
     )
     assert refusals.count(True) == 1
+
+
+def test_a_busy_site_is_waited_out_and_the_frames_go_on(site, monkeypatch):
+    browser, url = site
+    real = face_services.analyze_image
+    calls = []
+
+    def analyze(data):
+        # The second frame finds the worker busy; the rest are read.
+        calls.append(data)
+        if len(calls) == 2:
+            raise Busy()
+        return real(data)
+
+    monkeypatch.setattr(face_services, "analyze_image", analyze)
+    monkeypatch.setattr(face_services.PhotoBusy, "retry_after", 1)
+    go_live(browser, url)
+    error = browser.find_element(By.ID, "live-error")
+    wait_for(browser, lambda _: error.is_displayed(), "the 503 was not shown")
+    assert error.get_attribute("role") == "alert"
+    assert error.text == BUSY_MESSAGE
+    frames = frames_answered(browser)
+    wait_for(
+        browser,
+        lambda b: frames_answered(b) > frames and not error.is_displayed(),
+        "the frames did not go on after Retry-After",
+    )
+    assert browser.find_element(By.ID, "live-video").is_displayed()
+
+
+def test_without_the_emotion_model_the_camera_stops_and_says_why(site, monkeypatch):
+    browser, url = site
+    real = face_services.analyze_image
+    calls = []
+
+    def analyze(data):
+        calls.append(data)
+        if len(calls) >= 2:
+            raise ModelNotAvailable("no emotion model in the test's folder")
+        return real(data)
+
+    monkeypatch.setattr(face_services, "analyze_image", analyze)
+    go_live(browser, url)
+    error = browser.find_element(By.ID, "live-error")
+    wait_for(browser, lambda _: error.is_displayed(), "the 503 was not shown")
+    assert error.text == live.UNAVAILABLE_MESSAGE
+    assert browser.find_element(By.ID, "live-status").text == "Camera off."
+    assert not browser.find_element(By.ID, "live-video").is_displayed()
+    assert len(calls) == 2  # no frame after the camera stopped
 
 
 def test_lift_my_mood_in_the_live_panel_changes_the_songs(site, monkeypatch):

@@ -140,12 +140,15 @@
   function handle(response, data, sentAt, mine) {
     if (!running || mine !== loop) return; // stopped (or restarted) meanwhile
     var wait = minInterval - (performance.now() - sentAt);
+    var retryAfter = Number(response.headers.get("Retry-After"));
     if (response.ok) {
       showError("");
       show(data);
-    } else if (response.status === 429) {
+    } else if (response.status === 429 || (response.status === 503 && retryAfter)) {
+      // Past the frame budget, or the site busy for a moment (a 503 that says
+      // when to come back): say so, wait as long as asked, and go on.
       showError(data.error.message);
-      wait = 1000 * (Number(response.headers.get("Retry-After")) || 1);
+      wait = 1000 * (retryAfter || 1);
     } else if (response.status === 400) {
       showError(data.error.message);
       wait = 1000;
