@@ -1,7 +1,12 @@
 import numpy as np
 import pytest
 
-from ml_training.face.evaluation import expected_calibration_error, measure, per_subject
+from ml_training.face.evaluation import (
+    expected_calibration_error,
+    measure,
+    paired_difference,
+    per_subject,
+)
 
 
 def test_calibration_error_is_zero_when_confidence_matches_accuracy():
@@ -47,3 +52,37 @@ def test_mean_recall_weighs_each_emotion_the_set_holds_alike():
     figures = measure(probabilities, np.array([3] * 9 + [1]))
     assert figures["accuracy"] == 0.9
     assert figures["mean_recall"] == 0.5
+
+
+def test_paired_difference_counts_faces_newly_right_and_newly_wrong():
+    before = np.array([1, 1, 0, 0, 1, 0, 1, 0], dtype=bool)
+    after = np.array([1, 0, 1, 1, 1, 0, 1, 0], dtype=bool)
+    paired = paired_difference(after, before)
+    assert paired["difference"] == pytest.approx(1 / 8)
+    assert (paired["newly_right"], paired["newly_wrong"]) == (2, 1)
+    low, high = paired["interval"]
+    assert low < 1 / 8 < high
+
+
+def test_paired_interval_is_narrow_for_many_faces_and_excludes_zero_for_a_clear_gain():
+    rng = np.random.default_rng(0)
+    before = rng.random(5000) < 0.6
+    after = before | (rng.random(5000) < 0.1)  # a tenth of the faces fixed
+    low, high = paired_difference(after, before)["interval"]
+    assert 0.02 < low < high < 0.06
+
+
+def test_resampling_whole_groups_widens_the_interval_when_faces_in_a_group_agree():
+    # 40 people of 10 alike faces each: 400 faces, but only 40 independent draws.
+    rng = np.random.default_rng(1)
+    person_changes = rng.choice([-1.0, 0.0, 1.0], 40, p=[0.3, 0.4, 0.3])
+    change = np.repeat(person_changes, 10)
+    before = change < 0
+    after = change > 0
+    people = np.repeat(np.arange(40), 10)
+
+    def width(groups):
+        low, high = paired_difference(after, before, groups)["interval"]
+        return high - low
+
+    assert width(people) > 2 * width(None)
