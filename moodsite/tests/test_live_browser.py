@@ -348,19 +348,25 @@ def test_past_the_budget_the_page_says_so_waits_and_goes_on(site, monkeypatch):
     assert refusals.count(True) == 1
 
 
-def test_a_busy_site_is_waited_out_and_the_frames_go_on(site, monkeypatch):
-    browser, url = site
-    real = face_services.analyze_image
-    calls = []
+def frames_failing(monkeypatch, error, fails):
+    """analyze_image raises `error` for the frames (counted from 1) that
+    `fails` picks, and reads the others; returns the frames it was given."""
+    real, calls = face_services.analyze_image, []
 
     def analyze(data):
-        # The second frame finds the worker busy; the rest are read.
         calls.append(data)
-        if len(calls) == 2:
-            raise Busy()
+        if fails(len(calls)):
+            raise error
         return real(data)
 
     monkeypatch.setattr(face_services, "analyze_image", analyze)
+    return calls
+
+
+def test_a_busy_site_is_waited_out_and_the_frames_go_on(site, monkeypatch):
+    browser, url = site
+    # The second frame finds the worker busy; the rest are read.
+    frames_failing(monkeypatch, Busy(), lambda frame: frame == 2)
     monkeypatch.setattr(face_services.PhotoBusy, "retry_after", 1)
     go_live(browser, url)
     error = browser.find_element(By.ID, "live-error")
@@ -378,16 +384,8 @@ def test_a_busy_site_is_waited_out_and_the_frames_go_on(site, monkeypatch):
 
 def test_without_the_emotion_model_the_camera_stops_and_says_why(site, monkeypatch):
     browser, url = site
-    real = face_services.analyze_image
-    calls = []
-
-    def analyze(data):
-        calls.append(data)
-        if len(calls) >= 2:
-            raise ModelNotAvailable("no emotion model in the test's folder")
-        return real(data)
-
-    monkeypatch.setattr(face_services, "analyze_image", analyze)
+    missing = ModelNotAvailable("no emotion model in the test's folder")
+    calls = frames_failing(monkeypatch, missing, lambda frame: frame >= 2)
     go_live(browser, url)
     error = browser.find_element(By.ID, "live-error")
     wait_for(browser, lambda _: error.is_displayed(), "the 503 was not shown")
