@@ -157,10 +157,31 @@ def frames_answered(browser):
     return int(browser.find_element(By.ID, "live").get_attribute("data-frames"))
 
 
-def go_live(browser, url):
+def open_snapshot_camera(browser, url):
+    """The home page's *Use my webcam*; returns the *Go live* button once
+    the camera's picture is in place. The panel opens before the video has its
+    size and grows when it does, moving the buttons: a click in between can
+    land where the button was a moment ago and go nowhere (as a person's
+    would), so wait, as a person would, for the layout to settle."""
     browser.get(url + reverse("recommender:home"))
     wait_for(browser, EC.element_to_be_clickable((By.ID, "webcam-start"))).click()
-    wait_for(browser, EC.element_to_be_clickable((By.ID, "webcam-live"))).click()
+    wait_for(
+        browser,
+        lambda b: b.execute_script(
+            "return document.getElementById('webcam-video').videoWidth > 0"
+        ),
+        "the snapshot camera showed no picture",
+    )
+    # Two frames: the grown layout is drawn and its scroll into view is done.
+    browser.execute_async_script(
+        "const done = arguments[0];"
+        "requestAnimationFrame(() => requestAnimationFrame(() => done()));"
+    )
+    return wait_for(browser, EC.element_to_be_clickable((By.ID, "webcam-live")))
+
+
+def go_live(browser, url):
+    open_snapshot_camera(browser, url).click()
     panel = wait_for(browser, EC.visibility_of_element_located((By.ID, "live")))
     assert not browser.find_element(By.ID, "webcam").is_displayed()
     return panel
@@ -274,18 +295,10 @@ def test_live_songs_are_in_view_beside_or_under_the_video(
 ):
     browser, url = site
     with screen_size(browser, width, height):
-        browser.get(url + reverse("recommender:home"))
-        wait_for(browser, EC.element_to_be_clickable((By.ID, "webcam-start"))).click()
-        # The snapshot camera's buttons are in view once it opens.
-        live_button = wait_for(
-            browser, EC.element_to_be_clickable((By.ID, "webcam-live"))
-        )
-        # (Once the video has its size: the page scrolls them into view then.)
-        wait_for(
-            browser,
-            lambda b: all(in_view(b, f"#{button}", height) for button in BUTTONS),
-            "the snapshot camera's buttons are not in view",
-        )
+        live_button = open_snapshot_camera(browser, url)
+        # The snapshot camera's buttons are in view once its video has its
+        # size: the page scrolls them into view then.
+        assert all(in_view(browser, f"#{button}", height) for button in BUTTONS)
         live_button.click()
         wait_for(browser, songs_of(mood_for(live_emotion(browser))), "no songs")
         song, video = rect(browser, "#live-songs .song"), rect(browser, "#live-video")
