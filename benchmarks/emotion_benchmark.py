@@ -194,14 +194,12 @@ def main():
 
     readings, timings, right = [], [], {}
     for candidate in tqdm(candidates, desc="models", unit="model"):
-        figures = {}
+        read = evaluation.read_sets(candidate.predict, face_sets)
+        readings.append((candidate.name, evaluation.measure_read(read, face_sets)))
         for face_set in face_sets:
-            read = evaluation.read_all(candidate.predict, face_set.pixels)
-            figures[face_set.name] = evaluation.measure(
-                read, face_set.labels, face_set.subjects
+            right[candidate.name, face_set.name] = (
+                read[face_set.name].argmax(axis=1) == face_set.labels
             )
-            right[candidate.name, face_set.name] = read.argmax(1) == face_set.labels
-        readings.append((candidate.name, figures))
         timings.append(
             (
                 candidate.name,

@@ -127,14 +127,22 @@ def read_all(reading, pixels):
     )
 
 
-def measure_reading(reading, face_sets):
-    """{set name: figures} for each FaceSet."""
+def read_sets(reading, face_sets):
+    """{set name: (N, 7) probabilities} for each FaceSet."""
+    return {faces.name: read_all(reading, faces.pixels) for faces in face_sets}
+
+
+def measure_read(read, face_sets):
+    """{set name: figures} from read_sets' probabilities."""
     return {
-        faces.name: measure(
-            read_all(reading, faces.pixels), faces.labels, faces.subjects
-        )
+        faces.name: measure(read[faces.name], faces.labels, faces.subjects)
         for faces in face_sets
     }
+
+
+def measure_reading(reading, face_sets):
+    """{set name: figures} for each FaceSet."""
+    return measure_read(read_sets(reading, face_sets), face_sets)
 
 
 def keras_reading(model):
