@@ -298,7 +298,11 @@ def test_live_songs_are_in_view_beside_or_under_the_video(
         live_button = open_snapshot_camera(browser, url)
         # The snapshot camera's buttons are in view once its video has its
         # size: the page scrolls them into view then.
-        assert all(in_view(browser, f"#{button}", height) for button in BUTTONS)
+        wait_for(
+            browser,
+            lambda b: all(in_view(b, f"#{button}", height) for button in BUTTONS),
+            "the snapshot camera's buttons are not in view",
+        )
         live_button.click()
         wait_for(browser, songs_of(mood_for(live_emotion(browser))), "no songs")
         song, video = rect(browser, "#live-songs .song"), rect(browser, "#live-video")
