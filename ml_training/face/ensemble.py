@@ -131,6 +131,23 @@ def _renamed(model, architecture, name, reading):
     return copy
 
 
+def average_weights(models):
+    """One copy of the first model holding every weight's mean over `models`,
+    batch-norm statistics included (a "weight soup", Wortsman et al. 2022).
+
+    It answers like an ensemble at one member's cost only when the models lie
+    in one basin, as members distilled one from another's weights do (g, h,
+    i, j, k, l); models trained from separate random starts average into a
+    network that reads nothing.
+    """
+    soup = keras.models.clone_model(models[0])
+    weights_by_model = [model.get_weights() for model in models]
+    soup.set_weights(
+        [np.mean(weights, axis=0) for weights in zip(*weights_by_model, strict=True)]
+    )
+    return soup
+
+
 def member_logits(model, faces):
     """The inputs of a member's softmax for uint8 (N, 48, 48) faces and their
     mirror images: two (N, 7) arrays."""

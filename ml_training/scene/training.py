@@ -1,7 +1,8 @@
 """Training the scene-mood model: weights → cached views → fit → evaluate → publish.
 
-Two CPU cores cannot push 2,000 photos through EfficientNet-Lite0 for every
-epoch, so the lower blocks stay frozen at their ImageNet weights and run once:
+Fine-tuning every block on fresh views each epoch fits on two CPU cores but
+gained nothing on this data (docs/scene-model.md), so the lower blocks stay
+frozen at their ImageNet weights and run once, which makes an epoch cheap:
 each training photo's `views` (the photo, its mirror, random crops with mild
 colour changes) go through them into a cache, and the fits run only the upper
 blocks. First the mood layer alone learns on frozen features ("classifier"),

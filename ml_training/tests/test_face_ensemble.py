@@ -221,3 +221,24 @@ def test_a_folder_without_a_trained_member_is_a_command_error(members, tmp_path)
     data, _ = members
     with pytest.raises(CommandError, match="Not a trained member"):
         call_command("publish_emotion_ensemble", tmp_path, data=data, verbosity=0)
+
+
+def test_a_weight_soup_holds_the_mean_of_each_weight(members):
+    _, folders = members
+    models = [ensemble.load_member(folder)[0] for folder in folders]
+    soup = ensemble.average_weights(models)
+    for mixed, first, second in zip(
+        soup.get_weights(),
+        models[0].get_weights(),
+        models[1].get_weights(),
+        strict=True,
+    ):
+        np.testing.assert_allclose(mixed, (first + second) / 2, rtol=1e-6)
+    assert all(
+        np.array_equal(kept, original)
+        for kept, original in zip(
+            models[0].get_weights(),
+            ensemble.load_member(folders[0])[0].get_weights(),
+            strict=True,
+        )
+    ), "averaging changed the first member's own weights"
