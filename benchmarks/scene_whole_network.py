@@ -37,7 +37,7 @@ from django.conf import settings  # noqa: E402
 
 from ml_training.scene import backbone  # noqa: E402
 from ml_training.scene.data import augment, load_originals, load_scenes  # noqa: E402
-from ml_training.scene.model import build_scene_model, set_trainable  # noqa: E402
+from ml_training.scene.model import assemble, set_trainable  # noqa: E402
 from ml_training.scene.training import cosine_rate  # noqa: E402
 from music.mood import MOODS  # noqa: E402
 
@@ -117,10 +117,7 @@ def main():
     x_val, y_val, _ = scenes.part(validation=True)
     imagenet = backbone.build_backbone()
     imagenet.load_weights(args.weights)
-    model = build_scene_model()
-    for layer in model.layers:
-        if layer.weights and layer.name != "mood":
-            layer.set_weights(imagenet.get_layer(layer.name).get_weights())
+    model = assemble(imagenet)  # every layer but the new mood layer from ImageNet
     keras.utils.set_random_seed(args.seed)
     views = FreshViews(
         load_originals(args.data, rows_train), y_train, args.seed, args.mixup
