@@ -8,6 +8,11 @@ EfficientNet-Lite0 features + logistic regression; and the shipped model
 (saved_models/scene_model.tflite through faces.scene, as the site runs it).
 Each row has accuracy, recall per mood, and ms per photo (median and p95, one
 photo per call, one thread, from the decoded photo at its stored size).
+A second table says where each method errs: accuracy on the third of the
+photos nearest a quadrant boundary (labels.csv's `margin`, the distance of the
+ratings from the nearer axis), the middle and the furthest third, and how
+often each method puts a photo on the right side of each axis (valence,
+arousal) whatever the quadrant.
 
 The baselines fit on the training groups and are measured on the validation
 groups that ml_training.scene.data picks (a hash of `group`), the split the
@@ -98,6 +103,12 @@ def imagenet_features():
     return extract
 
 
+# The data's mood mapping (its README): which moods lie on the pleasant side
+# of valence and on the high side of arousal.
+PLEASANT = {MOODS.index("calm"), MOODS.index("happy")}
+AROUSED = {MOODS.index("happy"), MOODS.index("energetic")}
+
+
 def row(name, predicted, labels, ms=None):
     result = {
         "method": name,
@@ -108,6 +119,28 @@ def row(name, predicted, labels, ms=None):
     if ms is not None:
         result["ms median"] = f"{np.median(ms):.1f}"
         result["ms p95"] = f"{np.percentile(ms, 95):.1f}"
+    return result
+
+
+def error_row(name, predicted, labels, rows):
+    """Accuracy by distance from a quadrant boundary, and per axis."""
+    result = {"method": name}
+    right = predicted == labels
+    margin = rows["margin"].abs().to_numpy()
+    edges = np.quantile(margin, [0, 1 / 3, 2 / 3, 1])
+    thirds = np.clip(np.searchsorted(edges, margin, side="right") - 1, 0, 2)
+    for third, title in enumerate(("nearest", "middle", "furthest")):
+        low, high = edges[third], edges[third + 1]
+        column = f"{title} third ({low:.2f}-{high:.2f})"
+        result[column] = f"{right[thirds == third].mean():.1%}"
+    for axis, side, column in (
+        (PLEASANT, rows["valence_norm"], "valence side"),
+        (AROUSED, rows["arousal_norm"], "arousal side"),
+    ):
+        # A rating exactly at the neutral point counts as high (the README).
+        truth = side.to_numpy() >= 0
+        read = np.isin(predicted, list(axis))
+        result[column] = f"{(read == truth).mean():.1%} (high {truth.mean():.0%})"
     return result
 
 
@@ -128,7 +161,7 @@ def main():
         f"validation ({rows[val]['group'].nunique()} groups); one thread, "
         "ms per photo from the decoded photo"
     )
-    table = []
+    table, errors = [], []
     majority = np.bincount(y_train, minlength=len(MOODS)).argmax()
     table.append(
         row(f"majority ({MOODS[majority]})", np.full(len(y_val), majority), y_val)
@@ -150,14 +183,23 @@ def main():
         model.fit(x_train, y_train)
         predicted = model.predict(np.stack(x_val))
         table.append(row(name, predicted, y_val, ms))
+        errors.append(error_row(name, predicted, y_val, rows[val]))
 
     classifier = SceneMoodClassifier()
     classifier.predict_proba(val_photos[:1])  # the first call loads the model
     probabilities, ms = timed(lambda p: classifier.predict_proba([p])[0], val_photos)
     predicted = np.stack(probabilities).argmax(axis=1)
-    table.append(row(f"shipped model ({classifier.version})", predicted, y_val, ms))
+    name = f"shipped model ({classifier.version})"
+    table.append(row(name, predicted, y_val, ms))
+    errors.append(error_row(name, predicted, y_val, rows[val]))
     print()
     harness.print_table(table, list(table[-1]))
+    print(
+        "\nWhere they err: accuracy by distance from a quadrant boundary (thirds "
+        "of |margin|), and how often the side of each axis is right (share of "
+        "photos on its high side)\n"
+    )
+    harness.print_table(errors, list(errors[-1]))
 
 
 if __name__ == "__main__":
