@@ -14,10 +14,10 @@ CKPLUS = settings.SHARED_DATA_DIR / "ckplus" / "ckplus48.npz"
 REPORT = settings.MODELS_DIR / "emotion_model.json"
 PUBLIC_TEST = 1
 # The floor the shipped reading must hold on PublicTest: its report's figure
-# minus half a point (69.85% for members h and j averaged, at their fitted
+# minus half a point (70.16% for members j and m averaged, at their fitted
 # temperature, prior shift and neutral offset). The product target is 0.72;
 # raise this as better readings ship.
-ACCURACY_FLOOR = 0.6935
+ACCURACY_FLOOR = 0.6966
 
 pytestmark = [
     pytest.mark.skipif(not FER.exists(), reason=f"FER2013 not found at {FER}"),
