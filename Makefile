@@ -66,6 +66,7 @@ bench: venv
 		--markdown $(BENCH_DOCS)
 	$(BIN)/python benchmarks/soak.py --duration $(SOAK_SECONDS) --markdown $(BENCH_DOCS)
 	$(BIN)/python benchmarks/upload_memory.py --markdown $(BENCH_DOCS)
+	$(BIN)/python benchmarks/scene_cost.py --markdown $(BENCH_DOCS)
 
 # Style, and the one-way app graph (pyproject.toml's [tool.importlinter]).
 lint: venv
