@@ -284,11 +284,18 @@ class Gunicorn:
         """Resident memory of the master and its workers, in bytes."""
         total = 0
         for pid in [self.process.pid, *self.worker_pids()]:
-            with contextlib.suppress(OSError):
-                for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
+            # A worker may exit meanwhile (no file), or be a zombie (no VmRSS).
+            with contextlib.suppress(OSError, RuntimeError):
+                total += status_kb("VmRSS", pid) * 1024
         return total
+
+
+def status_kb(field, pid="self"):
+    """A memory figure of a process (VmRSS, VmHWM, ...) from /proc, in kB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    raise RuntimeError(f"{field} not in /proc/{pid}/status")
 
 
 # -- wrk ------------------------------------------------------------------------

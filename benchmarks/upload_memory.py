@@ -68,13 +68,6 @@ def make_upload(case):
     return buffer.getvalue()
 
 
-def status_kb(field, pid="self"):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    raise RuntimeError(f"{field} not in /proc/self/status")
-
-
 def run_case(case):
     """In the subprocess: prints one JSON line of MB figures."""
     sys.path.insert(0, str(REPO))
@@ -101,7 +94,7 @@ def run_case(case):
     import skimage.data
 
     upload(encode_image(skimage.data.astronaut(), "JPEG"))  # warm: model, cascade
-    idle = status_kb("VmRSS")
+    idle = harness.status_kb("VmRSS")
     Path("/proc/self/clear_refs").write_text("5")  # resets VmHWM to VmRSS
     busy = []
     if case.startswith("8x-"):
@@ -119,7 +112,7 @@ def run_case(case):
             thread.join()
     else:
         upload(data)
-    peak, after = status_kb("VmHWM"), status_kb("VmRSS")
+    peak, after = harness.status_kb("VmHWM"), harness.status_kb("VmRSS")
     print(
         json.dumps(
             {
@@ -189,12 +182,12 @@ def http_case(worker_class):
             burst(face, 16)  # warm: every worker loads its model and cascade
             burst(scene, 8)  # ... and the scene model
             pids = server.worker_pids()
-            idle = {pid: status_kb("VmRSS", pid) for pid in pids}
+            idle = {pid: harness.status_kb("VmRSS", pid) for pid in pids}
             for pid in pids:
                 Path(f"/proc/{pid}/clear_refs").write_text("5")
             statuses = burst(body, 8)
-        peak = {pid: status_kb("VmHWM", pid) for pid in pids}
-        after = {pid: status_kb("VmRSS", pid) for pid in pids}
+        peak = {pid: harness.status_kb("VmHWM", pid) for pid in pids}
+        after = {pid: harness.status_kb("VmRSS", pid) for pid in pids}
     idle_total = sum(idle.values())
     return {
         "upload_kb": len(worst) // 1024,
