@@ -61,6 +61,11 @@ class FaceTrainingConfig:
     # The share of training faces that get a photo's artefacts (gamma, blur,
     # JPEG; data.augment_batch); 0 for the shipped compact model's recipe.
     photo_artefacts: float = 0.0
+    # Mixup (Zhang et al. 2018): each face blended with another face of its
+    # batch, the targets and weights alike, by a share drawn from
+    # Beta(mixup, mixup); 0 for none. A small value (0.2) keeps most blends
+    # close to one face, so the model still sees faces, not ghosts.
+    mixup: float = 0.0
     architecture: dict = field(default_factory=lambda: dict(DEFAULT_ARCHITECTURE))
     # Knowledge distillation: a models folder (saved_models/ or a member's)
     # whose reading as served, mirror included, gives every training face soft
@@ -98,6 +103,7 @@ RECIPE_FIELDS = (
     "class_weight_power",
     "random_erasing",
     "photo_artefacts",
+    "mixup",
     "teacher",
     "distillation",
     "start_from",
@@ -123,13 +129,23 @@ def class_weights(labels, power):
 
 
 class WeightedBatches(FerBatches):
-    """FerBatches with a weight per face by its label's class and, with a
-    teacher, targets that blend the teacher's probabilities into the labels."""
+    """FerBatches with a weight per face by its label's class, with a teacher
+    targets that blend the teacher's probabilities into the labels, and with
+    `mixup` faces blended in pairs (after the augmentation)."""
 
-    def __init__(self, *args, weights, soft_targets=None, distillation=0.0, **kwargs):
+    def __init__(
+        self,
+        *args,
+        weights,
+        soft_targets=None,
+        distillation=0.0,
+        mixup=0.0,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.weights = weights.astype("float32")
         self.soft_targets, self.distillation = soft_targets, distillation
+        self.mixup = mixup
 
     def __getitem__(self, i):
         x, y = super().__getitem__(i)
@@ -138,7 +154,24 @@ class WeightedBatches(FerBatches):
             y = (1 - self.distillation) * y + self.distillation * self.soft_targets[
                 rows
             ].astype("float32")
-        return x, y, self.weights[self.labels[rows]]
+        weights = self.weights[self.labels[rows]]
+        if self.mixup:
+            x, y, weights = self._mix(i, x, y, weights)
+        return x, y, weights
+
+    def _mix(self, i, x, y, weights):
+        # Its own generator, a function of (seed, epoch, batch) like the
+        # augmentation's, so a resumed run mixes the very same pairs.
+        rng = np.random.default_rng((self.seed, self.epoch, i, 1))
+        partner = rng.permutation(len(x))
+        share = rng.beta(self.mixup, self.mixup, len(x)).astype("float32")
+        mixed_x = (
+            share[:, None, None, None] * x
+            + (1 - share[:, None, None, None]) * x[partner]
+        )
+        mixed_y = share[:, None] * y + (1 - share[:, None]) * y[partner]
+        mixed_weights = share * weights + (1 - share) * weights[partner]
+        return mixed_x, mixed_y, mixed_weights
 
 
 def teacher_probabilities(config, images):
@@ -348,6 +381,7 @@ def train_face_model(config, splits=None):
         weights=weights[np.arange(len(EMOTIONS))],
         soft_targets=soft_targets,
         distillation=config.distillation,
+        mixup=config.mixup,
         random_erasing=config.random_erasing,
         photo_artefacts=config.photo_artefacts,
     )

@@ -250,6 +250,43 @@ def test_distillation_targets_blend_the_teachers_probabilities_into_the_labels(
     np.testing.assert_array_equal(sample_weights, weights[splits.y_train[rows]])
 
 
+def test_mixup_blends_faces_targets_and_weights_by_the_same_share(splits):
+    weights = np.arange(1, 8, dtype="float32")
+
+    def batches(mixup):
+        made = training.WeightedBatches(
+            splits.x_train,
+            splits.y_train,
+            batch_size=32,
+            seed=1,
+            weights=weights,
+            mixup=mixup,
+        )
+        made.set_epoch(3)
+        return made
+
+    x, y, w = batches(0.0)[2]
+    mixed_x, mixed_y, mixed_w = batches(0.4)[2]
+    # Each target is a blend of two faces' one-hot labels: its largest share
+    # tells how much of its own face it keeps, and the pixels agree.
+    share = mixed_y.max(axis=1)
+    own = mixed_y.argmax(axis=1) == splits.y_train[batches(0.0).rows(2)]
+    assert share.min() >= 0.5 and (share < 0.99).any()
+    partner_x = (mixed_x - share[:, None, None, None] * x) / np.maximum(
+        1 - share[:, None, None, None], 1e-6
+    )
+    blended = own & (share < 0.99)
+    assert blended.any()
+    # The partner implied by the pixels is a face of the same batch.
+    for row in np.flatnonzero(blended)[:5]:
+        distances = np.abs(x - partner_x[row]).mean(axis=(1, 2, 3))
+        assert distances.min() < 0.5
+    np.testing.assert_allclose(mixed_y.sum(axis=1), 1, rtol=1e-6)
+    assert (mixed_w >= w.min() - 1e-6).all() and (mixed_w <= w.max() + 1e-6).all()
+    # The same (seed, epoch, batch) mixes the same pairs: resumable.
+    np.testing.assert_array_equal(batches(0.4)[2][0], mixed_x)
+
+
 def test_a_distilled_run_reads_its_teacher_once_and_resumes_with_its_targets(
     tmp_path, splits
 ):

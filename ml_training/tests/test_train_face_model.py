@@ -32,6 +32,7 @@ def test_one_epoch_smoke_run_publishes_a_model(tmp_path, capsys):
         class_weight_power=0,
         label_smoothing=0.05,
         random_erasing=0.5,
+        mixup=0.2,
         verbosity=0,
     )
     report = json.loads((out / "emotion_model.json").read_text())
@@ -40,6 +41,7 @@ def test_one_epoch_smoke_run_publishes_a_model(tmp_path, capsys):
     assert report["config"]["class_weight_power"] == 0
     assert report["config"]["label_smoothing"] == 0.05
     assert report["config"]["random_erasing"] == 0.5
+    assert report["config"]["mixup"] == 0.2
     assert report["architecture"] == ARCHITECTURES["compact"]
     assert (out / "emotion_model.keras").exists()
     assert (out / "checkpoints" / "last.keras").exists()

@@ -74,6 +74,13 @@ class Command(BaseCommand):
             "JPEG (default 0, as the shipped model)",
         )
         parser.add_argument(
+            "--mixup",
+            type=float,
+            default=0.0,
+            help="blend training faces in pairs, targets alike, by a share drawn "
+            "from Beta(MIXUP, MIXUP) (default 0: none; 0.2 is usual)",
+        )
+        parser.add_argument(
             "--teacher",
             type=Path,
             help="distil: a models folder (e.g. saved_models) whose reading as "
@@ -151,6 +158,7 @@ class Command(BaseCommand):
             label_smoothing=options["label_smoothing"],
             random_erasing=options["random_erasing"],
             photo_artefacts=options["photo_artefacts"],
+            mixup=options["mixup"],
             teacher=options["teacher"],
             distillation=options["distillation"] if options["teacher"] else 0.0,
             start_from=options["start_from"],
