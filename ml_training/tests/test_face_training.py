@@ -227,10 +227,13 @@ def test_publishing_without_a_checkpoint_says_what_is_missing(tmp_path, splits):
         training.publish_checkpoint(config(tmp_path), splits)
 
 
+CLASS_WEIGHTS = np.arange(1, 8, dtype="float32")
+
+
 def weighted_batches(images, labels, batch=2, **options):
     """One batch of epoch 3 of WeightedBatches (seed 1), with its rows."""
     batches = training.WeightedBatches(
-        images, labels, seed=1, weights=np.arange(1, 8, dtype="float32"), **options
+        images, labels, seed=1, weights=CLASS_WEIGHTS, **options
     )
     batches.set_epoch(3)
     return (*batches[batch], batches.rows(batch))
@@ -250,8 +253,7 @@ def test_distillation_targets_blend_the_teachers_probabilities_into_the_labels(
     one_hot = np.eye(7)[splits.y_train[rows]]
     np.testing.assert_allclose(y, 0.3 * one_hot + 0.7 * soft[rows], rtol=1e-6)
     # Weighted by the face's own label, not by the blended target's top class.
-    weights = np.arange(1, 8, dtype="float32")
-    np.testing.assert_array_equal(sample_weights, weights[splits.y_train[rows]])
+    np.testing.assert_array_equal(sample_weights, CLASS_WEIGHTS[splits.y_train[rows]])
 
 
 def test_mixup_blends_faces_targets_and_weights_by_the_same_share(splits):
