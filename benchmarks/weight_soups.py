@@ -11,6 +11,10 @@ of all, and the soup of every run of two or more neighbours, each read as
 `publish_emotion_ensemble` would serve it (temperature, prior shift and
 neutral offset fitted on PublicTest, mirror image averaged in).
 
+`--partner FOLDER` (repeatable) also reads each soup beside a member from
+another basin (m, say) as a two-network ensemble: a soup of the chain costs
+one network, so soup + partner costs what the shipped pair does.
+
 `--recompute-batch-norm` also measures each soup with its batch-norm
 statistics measured again on FER2013's training faces and their mirrors
 (no augmentation), in place of the members' averaged statistics.
@@ -64,6 +68,13 @@ def recompute_batch_norm(model, faces):
 def main():
     parser = harness.emotion_members_parser(__doc__.splitlines()[0])
     parser.add_argument("--recompute-batch-norm", action="store_true")
+    parser.add_argument(
+        "--partner",
+        type=Path,
+        action="append",
+        default=[],
+        help="a member folder from another basin, read beside each soup",
+    )
     args = parser.parse_args()
 
     splits = load_fer2013(args.data)
@@ -87,12 +98,23 @@ def main():
     alone = [logits_of(model) for model in models]
     rows = [row(name, [logits]) for name, logits in zip(names, alone, strict=True)]
     rows.append(row("+".join(names) + " (ensemble)", alone))
+    partners = {
+        folder.name.removeprefix("emotion_"): logits_of(ensemble.load_member(folder)[0])
+        for folder in args.partner
+    }
+    for partner, partner_logits in partners.items():
+        rows.append(row(partner, [partner_logits]))
+        for name, logits in zip(names, alone, strict=True):
+            rows.append(row(f"{name}+{partner} (ensemble)", [logits, partner_logits]))
     for size in range(2, len(models) + 1):
         for first in range(len(models) - size + 1):
             chosen = range(first, first + size)
             label = "soup " + "+".join(names[i] for i in chosen)
             soup = ensemble.average_weights([models[i] for i in chosen])
-            rows.append(row(label, [logits_of(soup)]))
+            soup_logits = logits_of(soup)
+            rows.append(row(label, [soup_logits]))
+            for partner, partner_logits in partners.items():
+                rows.append(row(f"{label} + {partner}", [soup_logits, partner_logits]))
             if args.recompute_batch_norm:
                 recompute_batch_norm(soup, splits.x_train)
                 rows.append(row(label + ", batch norm again", [logits_of(soup)]))
