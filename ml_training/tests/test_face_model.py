@@ -6,7 +6,13 @@ from ml_training.face.model import ARCHITECTURES, build_emotion_model
 
 
 @pytest.mark.parametrize(
-    ("name", "parameters"), [("compact", 397_287), ("wide", 1_667_559)]
+    ("name", "parameters"),
+    [
+        ("compact", 397_287),
+        ("deep", 1_154_279),
+        ("broad", 1_506_407),
+        ("wide", 1_667_559),
+    ],
 )
 def test_named_architectures_have_the_expected_shapes_and_size(name, parameters):
     model = build_emotion_model(**ARCHITECTURES[name])

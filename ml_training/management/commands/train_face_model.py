@@ -53,9 +53,10 @@ class Command(BaseCommand):
             "--architecture",
             choices=sorted(ARCHITECTURES),
             default="compact",
-            help="compact: 397k parameters, what 2 CPU cores train in a session "
-            "(shipped); deep: 1.15M, compact with 4 middle blocks and an exit; "
-            "wide: 1.67M, for a GPU; pretrained: EfficientNet-Lite0 "
+            help="compact: 397k parameters, what 2 CPU cores train in a session; "
+            "deep: 1.15M, compact with 4 middle blocks and an exit (the shipped "
+            "members); broad: 1.51M, wider entry blocks, 2 middle blocks and an "
+            "exit; wide: 1.67M, for a GPU; pretrained: EfficientNet-Lite0 "
             "from ImageNet at 64 px, 3.4M, under KERAS_BACKEND=torch "
             "(default compact)",
         )
