@@ -33,8 +33,10 @@ ARCHITECTURES = {
     "deep": {**COMPACT, "middle_blocks": 4, "exit_filters": 512},
     # Wider where the maps are small (192 and 384 filters in the last two
     # entry blocks, two middle blocks): 1.51M parameters, ~1.15× deep's time
-    # a face. Another shape than deep's, so a member of it errs apart from
-    # the deep members in an ensemble (the issue's "seeds or widths").
+    # a face. Tried as another shape for the ensemble (the issue's "seeds or
+    # widths"): from random weights it learns faster than deep, but its member
+    # errs on PublicTest as much like the shipped ones as a deep member with
+    # the same teacher does (docs/emotion-model.md, *Member u*).
     "broad": {
         **COMPACT,
         "entry_filters": [32, 64, 192, 384],
