@@ -36,7 +36,7 @@ ARCHITECTURES = {
     # a face. Tried as another shape for the ensemble (the issue's "seeds or
     # widths"): from random weights it learns faster than deep, but its member
     # errs on PublicTest as much like the shipped ones as a deep member with
-    # the same teacher does (docs/emotion-model.md, *Member u*).
+    # the same teacher does (docs/emotion-experiments.md, *Member u*).
     "broad": {
         **COMPACT,
         "entry_filters": [32, 64, 192, 384],
