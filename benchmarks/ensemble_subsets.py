@@ -14,7 +14,8 @@ and offset, and the parameters. Keras float32 here, LiteRT in the site: the
 published file's own report can differ in the last digit.
 
 A PublicTest accuracy has a standard error of about 0.8 points (3,589
-faces), CK+ about 1.4 (927 faces); subsets are chosen on PublicTest only.
+faces), CK+ about 2.2 (927 faces, but three near-copies from each of 309
+sequences: docs/emotion-model.md); subsets are chosen on PublicTest only.
 """
 
 import itertools
