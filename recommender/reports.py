@@ -158,6 +158,8 @@ def emotion_figures(report):
         rows.append(("Neutral offset (fitted on PublicTest)", report["neutral_offset"]))
     if "ms_per_face" in report:
         rows.append(("Cost per face (1 thread)", f"{report['ms_per_face']} ms"))
+    if "weights" in report:
+        rows.append(("Weights and activations stored as", report["weights"]))
     if "training_seconds" in report:
         rows.append(
             (

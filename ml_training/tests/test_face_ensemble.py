@@ -217,6 +217,34 @@ def test_publishing_measures_the_served_file_and_lists_its_members(members, tmp_
     )
 
 
+def test_an_int8_file_reads_faces_as_the_float_file_does(members, tmp_path):
+    from ai_edge_litert.interpreter import Interpreter
+
+    data, folders = members
+    for name, int8 in (("float", False), ("int8", True)):
+        call_command(
+            "publish_emotion_ensemble",
+            *folders,
+            data=data,
+            output_dir=tmp_path / name,
+            int8=int8,
+            verbosity=0,
+        )
+    report = json.loads((tmp_path / "int8" / "emotion_model.json").read_text())
+    assert report["weights"] == "int8"
+    flatbuffer = tmp_path / "int8" / "emotion_model.tflite"
+    stored = {t["dtype"] for t in Interpreter(str(flatbuffer)).get_tensor_details()}
+    assert np.int8 in stored, "the file holds no 8-bit tensors"
+
+    with np.load(data) as fer:
+        faces = fer["pixels"][fer["usage"] == 1]
+    as_float = EmotionClassifier(tmp_path / "float").predict_proba(faces)
+    as_int8 = EmotionClassifier(tmp_path / "int8").predict_proba(faces)
+    # Ranges measured on faces scaled as the site feeds them (0..255): a
+    # mismatch would clip the activations and move these by tenths.
+    assert np.abs(as_int8 - as_float).max() < 0.02
+
+
 def test_a_folder_without_a_trained_member_is_a_command_error(members, tmp_path):
     data, _ = members
     with pytest.raises(CommandError, match="Not a trained member"):

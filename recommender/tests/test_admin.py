@@ -49,6 +49,10 @@ def test_staff_see_both_reports_beside_the_corrections(staff, models_dir):
     assert f"{emotion['ckplus']['accuracy']:.4f}" in body
     assert f"{emotion['ms_per_face']} ms" in body
     assert (
+        '<th scope="row">Weights and activations stored as</th>'
+        f"<td>{emotion['weights']}</td>"
+    ) in body
+    assert (
         '<th scope="row">Softmax temperature (fitted on PublicTest)</th>'
         f"<td>{emotion['temperature']}</td>"
     ) in body
