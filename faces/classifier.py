@@ -81,8 +81,11 @@ class _LiteRTRunner(LiteRTRunner):
         check_model_shapes(path, source["shape"], target["shape"])
 
     def __call__(self, batch):
-        """float32 (N, 48, 48, 1) -> float32 (N, 7)."""
-        return super().__call__(batch)
+        """float32 (N, 48, 48, 1) -> float32 (N, 7), each row summing to 1."""
+        probabilities = super().__call__(batch)
+        # An int8 file (publish_emotion_ensemble --int8) answers in steps of
+        # 1/256, so a row can sum to 0.99 or 1.01: the bars must add up.
+        return probabilities / probabilities.sum(axis=1, keepdims=True)
 
 
 class _KerasRunner:

@@ -243,6 +243,8 @@ def test_an_int8_file_reads_faces_as_the_float_file_does(members, tmp_path):
     # Ranges measured on faces scaled as the site feeds them (0..255): a
     # mismatch would clip the activations and move these by tenths.
     assert np.abs(as_int8 - as_float).max() < 0.02
+    # Its answers come in steps of 1/256; the classifier makes each row add up.
+    assert np.allclose(as_int8.sum(axis=1), 1, atol=1e-5)
 
 
 def test_a_folder_without_a_trained_member_is_a_command_error(members, tmp_path):
