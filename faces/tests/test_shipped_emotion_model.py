@@ -13,10 +13,11 @@ FER = settings.SHARED_DATA_DIR / "fer2013" / "fer2013.npz"
 CKPLUS = settings.SHARED_DATA_DIR / "ckplus" / "ckplus48.npz"
 REPORT = settings.MODELS_DIR / "emotion_model.json"
 PUBLIC_TEST = 1
-# The floor the shipped reading must hold on PublicTest: its report's figure
-# minus half a point (70.16% for members j and m averaged, at their fitted
-# temperature, prior shift and neutral offset). The product target is 0.72;
-# raise this as better readings ship.
+# The floor the shipped reading must hold on PublicTest: the best shipped
+# report's figure minus half a point (70.16% for members j and m averaged, at
+# their fitted temperature, prior shift and neutral offset, in float32; the
+# same pair stored as 8-bit integers, shipped since, reads 70.05%). The product
+# target is 0.72; raise this as better readings ship.
 ACCURACY_FLOOR = 0.6966
 
 pytestmark = [

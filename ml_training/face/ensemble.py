@@ -35,10 +35,11 @@ loss (each emotion's faces weigh the same), before the neutral offset.
 
 `--int8` stores the file's weights and activations as 8-bit integers, their
 ranges measured on CALIBRATION_FACES training faces and their mirror images:
-LiteRT then reads a face about 1.3 times as fast (two members: 3.28 -> 2.39 ms
-a face with its mirror, one thread) with the same answers within a tenth of a
-point on PublicTest and CK+ (docs/emotion-experiments.md, *Eight-bit numbers*).
-The report is measured on the int8 file, as served.
+LiteRT then reads a face 1.3 to 1.7 times as fast (members j and m with the
+mirror, one thread: 3.06 -> 2.38 ms in one benchmark run, 4.19 -> 2.46 in
+another) and the reading moves by a few faces on PublicTest and CK+, within
+noise (docs/emotion-experiments.md, *Eight-bit numbers*). The report is
+measured on the int8 file, as served.
 """
 
 import json
