@@ -10,8 +10,9 @@ the members is read as `publish_emotion_ensemble` would serve it: the
 temperature, the prior shift and the neutral offset fitted on PublicTest
 (`ml_training.face.ensemble`), mirror image averaged in. Prints, per subset:
 PublicTest and CK+ accuracy, CK+ calibration error, the fitted temperature
-and offset, and the parameters. Keras float32 here, LiteRT in the site: the
-published file's own report can differ in the last digit.
+and offset, and the parameters. Keras float32 here, LiteRT in the site: a
+float32 file's own report can differ in the last digit, an int8 file's
+(`publish_emotion_ensemble --int8`) by a few faces either way.
 
 A PublicTest accuracy has a standard error of about 0.8 points (3,589
 faces), CK+ about 2.2 (927 faces, but three near-copies from each of 309
