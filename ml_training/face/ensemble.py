@@ -72,7 +72,9 @@ TIMED_FACES = 300
 
 
 # Training faces (each with its mirror image) whose activations set an int8
-# file's ranges: 400 moved CK+ by -0.4 to +0.1 points, 2,000 by +0.1 to +0.3.
+# file's ranges. With 400, three readings' CK+ moved -0.65 to +0.11 points
+# from float32; with 2,000, j+m's +0.33 (noise either way; more faces cost
+# only seconds of conversion).
 CALIBRATION_FACES = 2000
 CALIBRATION_SEED = 0
 
